@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { Config } from './config.js';
+import { ClusterState, SessionCounts } from './cluster.js';
+
+/**
+ * Every message between the supervisor and a worker: one union keyed on
+ * `type`, each carrying `schema_version`. Receivers safeParse and drop junk.
+ * No `cmd` field anywhere: node:cluster swallows `cmd: 'NODE_*'` as its own.
+ */
+
+export const IPC_SCHEMA_VERSION = 1;
+const v = z.literal(IPC_SCHEMA_VERSION);
+const seq = z.int().min(0);
+const count = z.int().min(0);
+
+export const SESSION_KINDS = ['http', 'websocket'] as const;
+export const SessionKind = z.enum(SESSION_KINDS);
+export type SessionKind = z.infer<typeof SessionKind>;
+
+export const DRAIN_REASONS = ['reload', 'shutdown', 'recycle', 'scale_down'] as const;
+export const DrainReason = z.enum(DRAIN_REASONS);
+export type DrainReason = z.infer<typeof DrainReason>;
+
+/** Upper bounds (seconds) of the request-duration histogram, shared so workers' buckets add up. */
+export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+export const TIMEOUT_REASONS = ['header', 'body', 'idle', 'write', 'pong'] as const;
+export const REJECT_REASONS = ['http_session_limit', 'websocket_session_limit'] as const;
+
+const counters = <const K extends readonly string[]>(keys: K) =>
+  z.strictObject(Object.fromEntries(keys.map((k) => [k, count])) as { [P in K[number]]: typeof count });
+
+export const WorkerStats = z.strictObject({
+  sessions: SessionCounts,
+  event_loop_lag_ms: z.number().min(0),
+  rss_bytes: z.int().min(0).nullable(),
+  requests: counters(STATUS_CLASSES),
+  rejected: counters(REJECT_REASONS),
+  timeouts: counters(TIMEOUT_REASONS),
+  latency: z.strictObject({
+    bucket_counts: z.array(count).length(LATENCY_BUCKETS_SECONDS.length),
+    sum_seconds: z.number().min(0),
+    count,
+  }),
+});
+export type WorkerStats = z.infer<typeof WorkerStats>;
+
+export const BootError = z.strictObject({
+  name: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+  stack: z.string().optional(),
+});
+
+export const SupervisorToWorker = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('heartbeat'), schema_version: v, seq }),
+  z.strictObject({ type: z.literal('lease_grant'), schema_version: v, kind: SessionKind, seq, count }),
+  z.strictObject({ type: z.literal('lease_reclaim'), schema_version: v, kind: SessionKind, seq }),
+  z.strictObject({ type: z.literal('cluster_state'), schema_version: v, state: ClusterState }),
+  z.strictObject({
+    type: z.literal('drain'),
+    schema_version: v,
+    reason: DrainReason,
+    grace_ms: z.int().min(0),
+    websocket_close_code: z.union([z.literal(1001), z.literal(1012)]),
+  }),
+]);
+export type SupervisorToWorker = z.infer<typeof SupervisorToWorker>;
+
+export const WorkerToSupervisor = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('worker_listening'), schema_version: v, address: z.string(), port: z.int().min(1).max(65_535) }),
+  z.strictObject({ type: z.literal('worker_ready'), schema_version: v }),
+  z.strictObject({ type: z.literal('worker_boot_failed'), schema_version: v, phase: z.enum(['load', 'ready', 'listen']), error: BootError }),
+  z.strictObject({ type: z.literal('heartbeat_ack'), schema_version: v, seq, stats: WorkerStats }),
+  /** `need` sessions are waiting on this grant; `want` is the refill on top. */
+  z.strictObject({ type: z.literal('lease_request'), schema_version: v, kind: SessionKind, seq, need: count, want: count }),
+  /** Permits handed back: spontaneously (seq 0) or in answer to lease_reclaim `seq`. */
+  z.strictObject({ type: z.literal('lease_return'), schema_version: v, kind: SessionKind, seq, count }),
+  z.strictObject({ type: z.literal('worker_drained'), schema_version: v }),
+]);
+export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
+
+/** What a worker is started with, passed in the PROPANE_WORKER_BOOT environment variable. */
+export const WorkerBoot = z.strictObject({
+  schema_version: v,
+  slot: z.int().min(0),
+  config: Config,
+  port: z.int().min(0).max(65_535),
+  cluster_state: ClusterState,
+});
+export type WorkerBoot = z.infer<typeof WorkerBoot>;
+export const WORKER_BOOT_ENV = 'PROPANE_WORKER_BOOT';

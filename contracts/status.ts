@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { Member, Quorum, SessionCounts, StoreState, WorkerState } from './cluster.js';
+import { REJECT_REASONS } from './ipc.js';
+
+/** GET /status on the status socket (SPEC section 10). Dashboards rely on this shape. */
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export const SUPERVISOR_STATES = ['starting', 'running', 'reloading', 'draining', 'stopping'] as const;
+export const SupervisorState = z.enum(SUPERVISOR_STATES);
+export type SupervisorState = z.infer<typeof SupervisorState>;
+
+export const LastExit = z.strictObject({
+  code: z.int().nullable(),
+  signal: z.string().nullable(),
+  at: z.string(),
+  cause: z.enum(['crash', 'killed_hung', 'planned', 'boot_failure']).optional(),
+});
+export type LastExit = z.infer<typeof LastExit>;
+
+export const WorkerStatus = z.strictObject({
+  slot: z.int().min(0),
+  pid: z.int().nullable(),
+  state: WorkerState,
+  started_at: z.string().nullable(),
+  restarts: z.int().min(0),
+  last_exit: LastExit.nullable(),
+  sessions: SessionCounts,
+  event_loop_lag_ms: z.number().min(0).nullable(),
+  rss_bytes: z.int().min(0).nullable(),
+  hung_kills: z.int().min(0),
+  next_respawn_at: z.string().nullable(),
+});
+export type WorkerStatus = z.infer<typeof WorkerStatus>;
+
+export const RELOAD_OUTCOMES = ['completed', 'refused', 'aborted'] as const;
+export const ReloadOutcome = z.enum(RELOAD_OUTCOMES);
+export type ReloadOutcome = z.infer<typeof ReloadOutcome>;
+
+export const ReloadRecord = z.strictObject({
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  outcome: ReloadOutcome.nullable(),
+  reason: z.string().nullable(),
+});
+export type ReloadRecord = z.infer<typeof ReloadRecord>;
+
+export const StatusPayload = z.strictObject({
+  schema_version: z.literal(STATUS_SCHEMA_VERSION),
+  supervisor: z.strictObject({
+    pid: z.int(),
+    version: z.string(),
+    state: SupervisorState,
+    started_at: z.string(),
+    uptime_seconds: z.number().min(0),
+    rss_bytes: z.int().min(0).nullable(),
+    scheduling_policy: z.enum(['round_robin', 'none']),
+  }),
+  listen: z.strictObject({ host: z.string(), port: z.int().min(0).max(65_535) }),
+  workers: z.array(WorkerStatus),
+  totals: z.strictObject({
+    sessions: SessionCounts,
+    limits: SessionCounts,
+    leased: SessionCounts,
+    rejected: z.strictObject(Object.fromEntries(REJECT_REASONS.map((r) => [r, z.int().min(0)])) as {
+      [K in (typeof REJECT_REASONS)[number]]: z.ZodInt;
+    }),
+    hung_kills: z.int().min(0),
+  }),
+  cluster: z.strictObject({
+    enabled: z.boolean(),
+    name: z.string(),
+    node_id: z.string(),
+    observed_nodes: z.int().min(0),
+    expected_nodes: z.int().min(1),
+    quorum: Quorum.pick({ status: true, met: true }),
+    generation: z.int().min(0),
+    membership_source: z.enum(['static_config', 'etcd']),
+    members: z.array(Member).optional(),
+    store: StoreState.optional(),
+  }),
+  reload: z.strictObject({ in_progress: z.boolean(), last: ReloadRecord.nullable() }),
+});
+export type StatusPayload = z.infer<typeof StatusPayload>;
+
+/** POST /reload answers with the reload's outcome once it is known. */
+export const ReloadResponse = z.strictObject({
+  schema_version: z.literal(STATUS_SCHEMA_VERSION),
+  outcome: ReloadOutcome,
+  reason: z.string().nullable(),
+  started_at: z.string(),
+  finished_at: z.string(),
+});
+export type ReloadResponse = z.infer<typeof ReloadResponse>;
+
+export const StatusError = z.strictObject({
+  schema_version: z.literal(STATUS_SCHEMA_VERSION),
+  error: z.strictObject({ code: z.string(), message: z.string() }),
+});

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Config } from '../../contracts/config.js';
+import { PropaneError } from '../errors.js';
+
+/** Linux caps sun_path at 108 bytes and macOS at 104; stay clear of both. */
+export const MAX_SOCKET_PATH_BYTES = 100;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * Combinations that parse but cannot work, or would expose control of the
+ * node: refused at start and by `propane config` (SPEC section 5).
+ */
+export function findRisks(c: Config): PropaneError[] {
+  const risks: PropaneError[] = [];
+  const risky = (msg: string) => risks.push(new PropaneError('PROPANE_ERR_CONFIG_RISKY', msg));
+  const tcp = c.status.port !== null;
+  const token = c.status.token !== null;
+
+  if (Buffer.byteLength(c.status.socket) > MAX_SOCKET_PATH_BYTES) {
+    risks.push(new PropaneError('PROPANE_ERR_STATUS_SOCKET_PATH', `status.socket is ${Buffer.byteLength(c.status.socket)} bytes long; got ${JSON.stringify(c.status.socket)}. Fix: use a path of at most ${MAX_SOCKET_PATH_BYTES} bytes, e.g. ./propane.sock.`));
+  }
+  if (tcp && !isLoopback(c.status.host) && !token) {
+    risky(`status.host ${JSON.stringify(c.status.host)} exposes the status API beyond loopback without status.token. Fix: set status.host to 127.0.0.1, or set status.token.`);
+  }
+  if (tcp && c.security.statusReadsRequireToken && !token) {
+    risky(`security profile ${c.securityProfile} requires status.token for the TCP status listener (status.port ${String(c.status.port)}). Fix: set status.token (16+ characters), or remove status.port.`);
+  }
+  if (c.security.clusterzRequiresToken && !token) {
+    risky(`security.clusterzRequiresToken is true (securityProfile ${c.securityProfile}) but status.token is not set. Fix: set status.token (16+ characters), or set security.clusterzRequiresToken to false.`);
+  }
+  if (c.security.trustedProxy && c.securityProfile === 'strict') {
+    risky(`security.trustedProxy is true under securityProfile strict, which trusts no proxy headers. Fix: use securityProfile edge behind a proxy, or set security.trustedProxy to false.`);
+  }
+  const m = c.cluster.membership;
+  if (m.source === 'etcd') {
+    if (!c.cluster.enabled) risky('cluster.membership.source is etcd but cluster.enabled is false. Fix: set cluster.enabled to true, or use source static.');
+    if (m.etcd.endpoints.length === 0) risky('cluster.membership.etcd.endpoints is empty while cluster.membership.source is etcd. Fix: list the etcd endpoints, e.g. ["http://127.0.0.1:2379"].');
+    for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+      const file = m.etcd.tls?.[key];
+      if (file !== undefined && !existsSync(file)) {
+        risks.push(new PropaneError('PROPANE_ERR_CONFIG_FILE', `cluster.membership.etcd.tls.${key} names a file that does not exist; got ${JSON.stringify(file)}. Fix: give the path of a readable PEM file.`));
+      }
+    }
+    if (Boolean(m.etcd.tls?.certFile) !== Boolean(m.etcd.tls?.keyFile)) {
+      risky('cluster.membership.etcd.tls needs both certFile and keyFile for client certificates. Fix: set both, or neither.');
+    }
+  }
+  return risks;
+}

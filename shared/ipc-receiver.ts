@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+import type { Logger } from './log.js';
+import { logEvent } from './log.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+
+/**
+ * Validates every IPC message on receipt. Junk is logged as `ipc_rejected`
+ * (rate-limited, so a flood cannot flood the log) and dropped; it never
+ * throws into the caller.
+ */
+export function createIpcReceiver<S extends z.ZodType>(schema: S, log: Logger, from: string, handle: (msg: z.infer<S>) => void): (raw: unknown) => void {
+  const limiter = new RateLimitedLog(10_000);
+  return (raw: unknown) => {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return handle(parsed.data);
+    const suppressed = limiter.admit(from, Date.now());
+    if (suppressed < 0) return;
+    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+    const issue = parsed.error.issues[0];
+    logEvent(log, 'warn', 'ipc_rejected', { from, type: typeof type === 'string' ? type.slice(0, 64) : typeof raw, issue: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid', suppressed_since_last: suppressed }, 'dropped a malformed IPC message');
+  };
+}

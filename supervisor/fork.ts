@@ -1,0 +1,32 @@
+import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { ClusterState } from '../contracts/cluster.js';
+import type { Config } from '../contracts/config.js';
+import { IPC_SCHEMA_VERSION, WORKER_BOOT_ENV, type WorkerBoot } from '../contracts/ipc.js';
+
+/** The worker entry, found by path: supervisor/ never imports worker/. */
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+
+let configured = false;
+
+/**
+ * node:cluster freezes its scheduling policy at the first setupPrimary, so
+ * it is set once, before the first fork; a reload cannot change it.
+ */
+export function setupCluster(policy: Config['propane']['schedulingPolicy']): void {
+  if (configured) return;
+  configured = true;
+  cluster.schedulingPolicy = policy === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+}
+
+export function forkWorker(slot: number, config: Config, port: number, clusterState: ClusterState) {
+  const boot: WorkerBoot = { schema_version: IPC_SCHEMA_VERSION, slot, config: withoutSecrets(config), port, cluster_state: clusterState };
+  return cluster.fork({ [WORKER_BOOT_ENV]: JSON.stringify(boot) });
+}
+
+/** Workers never talk to etcd, so its password stays in the supervisor. */
+function withoutSecrets(config: Config): Config {
+  const { password: _password, ...etcd } = config.cluster.membership.etcd;
+  return { ...config, cluster: { ...config.cluster, membership: { ...config.cluster.membership, etcd } } };
+}

@@ -1,0 +1,33 @@
+import type { Member, StoreState } from '../../contracts/cluster.js';
+
+/** What this node tells the store about itself. */
+export interface SelfInfo {
+  nodeId: string;
+  host: string;
+  port: number;
+  pid: number;
+  version: string;
+  startedAt: string;
+}
+
+export interface MembershipSnapshot {
+  observedNodes: number;
+  state: string;
+  members?: Member[];
+  store?: StoreState;
+}
+
+/**
+ * Where `observed_nodes` comes from (SPEC section 9). The quorum rule stays
+ * in shared/quorum.ts; a source only says who is there. A new source
+ * (Consul, the Kubernetes Lease API) is a new file implementing this.
+ */
+export interface MembershipSource {
+  readonly name: 'static_config' | 'etcd';
+  /** Registers this node; rejects with PROPANE_ERR_NODE_ID_TAKEN when another live process holds the id. */
+  start(self: SelfInfo, onChange: () => void): Promise<void>;
+  setReady(ready: boolean): void;
+  snapshot(): MembershipSnapshot;
+  /** Deregisters first, so peers see the node leave at once. Safe to call twice. */
+  stop(): Promise<void>;
+}

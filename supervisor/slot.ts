@@ -1,0 +1,32 @@
+import type { LastExit } from '../contracts/status.js';
+import type { WorkerProcess } from './worker-process.js';
+
+/**
+ * A worker slot: the position a worker fills. Replacements (reload, recycle,
+ * respawn) take over the slot; its restart count and exit history stay.
+ */
+export class Slot {
+  readonly index: number;
+  current: WorkerProcess | null = null;
+  restarts = 0;
+  hungKills = 0;
+  exitsMs: number[] = [];
+  lastExit: LastExit | null = null;
+  crashLooping = false;
+  respawnAtMs: number | null = null;
+  respawnTimer: NodeJS.Timeout | undefined;
+  stableTimer: NodeJS.Timeout | undefined;
+  retired = false;
+
+  constructor(index: number) {
+    this.index = index;
+  }
+
+  cancelTimers(): void {
+    clearTimeout(this.respawnTimer);
+    clearTimeout(this.stableTimer);
+    this.respawnTimer = undefined;
+    this.stableTimer = undefined;
+    this.respawnAtMs = null;
+  }
+}

@@ -1,0 +1,89 @@
+import type { StatusPayload, WorkerStatus } from '../contracts/status.js';
+import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
+import type { Supervisor } from './supervisor.js';
+import type { WorkerProcess } from './worker-process.js';
+
+/** GET /status, built from what the supervisor already holds: no worker is asked, so it answers while they are saturated. */
+export function buildStatus(sup: Supervisor): StatusPayload {
+  const cluster = sup.keeper.current;
+  const workers: WorkerStatus[] = [];
+  const listed = new Set<WorkerProcess>();
+  for (const slot of sup.slots) {
+    const procs = [...sup.procs.values()].filter((wp) => wp.slot === slot.index);
+    for (const wp of procs) {
+      listed.add(wp);
+      workers.push({
+        slot: slot.index,
+        pid: wp.pid,
+        state: wp.state,
+        started_at: wp.startedAt.toISOString(),
+        restarts: slot.restarts,
+        last_exit: slot.lastExit,
+        sessions: { http: wp.stats?.sessions.http ?? 0, websocket: wp.stats?.sessions.websocket ?? 0 },
+        event_loop_lag_ms: wp.stats?.event_loop_lag_ms ?? null,
+        rss_bytes: wp.stats?.rss_bytes ?? null,
+        hung_kills: slot.hungKills,
+        next_respawn_at: null,
+      });
+    }
+    if (procs.length === 0 && !slot.retired) {
+      workers.push({
+        slot: slot.index,
+        pid: null,
+        state: sup.slotState(slot),
+        started_at: null,
+        restarts: slot.restarts,
+        last_exit: slot.lastExit,
+        sessions: { http: 0, websocket: 0 },
+        event_loop_lag_ms: null,
+        rss_bytes: null,
+        hung_kills: slot.hungKills,
+        next_respawn_at: slot.respawnAtMs === null ? null : new Date(slot.respawnAtMs).toISOString(),
+      });
+    }
+  }
+  const c = sup.config;
+  return {
+    schema_version: STATUS_SCHEMA_VERSION,
+    supervisor: {
+      pid: process.pid,
+      version: sup.version,
+      state: sup.state,
+      started_at: sup.startedAt.toISOString(),
+      uptime_seconds: Math.round((Date.now() - sup.startedAt.getTime()) / 100) / 10,
+      rss_bytes: safeRss(),
+      scheduling_policy: c.propane.schedulingPolicy,
+    },
+    listen: { host: c.host, port: sup.port },
+    workers,
+    totals: {
+      sessions: sup.sessionTotals(),
+      limits: { http: c.runtimeLimits.maxConcurrentHTTPSessions, websocket: c.runtimeLimits.maxConcurrentWebSocketSessions },
+      leased: { http: sup.broker.ledgers.http.leased, websocket: sup.broker.ledgers.websocket.leased },
+      rejected: { ...sup.totals.rejected },
+      hung_kills: sup.slots.reduce((n, s) => n + s.hungKills, 0),
+    },
+    cluster: {
+      enabled: cluster.cluster.enabled,
+      name: cluster.cluster.name,
+      node_id: cluster.cluster.node_id,
+      observed_nodes: cluster.cluster.observed_nodes,
+      expected_nodes: cluster.cluster.expected_nodes,
+      quorum: { status: cluster.cluster.quorum.status, met: cluster.cluster.quorum.met },
+      generation: cluster.generation,
+      membership_source: cluster.coordination.membership_source,
+      ...(cluster.cluster.members ? { members: cluster.cluster.members } : {}),
+      ...(cluster.coordination.store ? { store: cluster.coordination.store } : {}),
+    },
+    reload: { in_progress: sup.isReloading, last: sup.lastReload },
+  };
+}
+
+/** At the fd limit reading RSS throws EMFILE; /status must still answer. */
+export function safeRss(): number | null {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Worker } from 'node:cluster';
+import type { SupervisorToWorker, WorkerStats } from '../contracts/ipc.js';
+import type { LastExit } from '../contracts/status.js';
+
+export type ProcessState = 'starting' | 'ready' | 'draining';
+export type ExitCause = NonNullable<LastExit['cause']>;
+
+/** One forked worker process, as the supervisor tracks it from fork to exit. */
+export class WorkerProcess {
+  readonly id: number;
+  readonly slot: number;
+  readonly pid: number;
+  readonly worker: Worker;
+  readonly startedAt = new Date();
+  readonly startedAtMs = performance.now();
+  state: ProcessState = 'starting';
+  readyAtMs: number | null = null;
+  stats: WorkerStats | null = null;
+  lastAckAtMs = performance.now();
+  /** Set when the supervisor itself ends this process (drain, failed replacement, hung kill). */
+  planned = false;
+  cause: ExitCause | null = null;
+  bootError: { phase: string; message: string; code?: string | undefined } | null = null;
+  overMemoryChecks = 0;
+  recycling = false;
+  #killTimer: NodeJS.Timeout | undefined;
+  #settle!: (outcome: 'ready' | 'exited') => void;
+  /** Resolves once the process is ready, or has exited without ever being ready. */
+  readonly settled = new Promise<'ready' | 'exited'>((resolve) => (this.#settle = resolve));
+
+  constructor(worker: Worker, slot: number) {
+    this.worker = worker;
+    this.id = worker.id;
+    this.slot = slot;
+    this.pid = worker.process.pid ?? -1;
+  }
+
+  get isAlive(): boolean {
+    return !this.worker.isDead();
+  }
+
+  send(msg: SupervisorToWorker): void {
+    if (!this.worker.isConnected()) return;
+    try {
+      this.worker.send(msg, undefined, noop);
+    } catch {
+      // The channel closed between the check and the send; the exit handler cleans up.
+    }
+  }
+
+  /** SIGKILL now, or after `delayMs`; both are safe to call twice. */
+  kill(delayMs = 0): void {
+    if (delayMs > 0) {
+      this.#killTimer ??= setTimeout(() => this.kill(), delayMs);
+      return;
+    }
+    clearTimeout(this.#killTimer);
+    if (this.isAlive) this.worker.process.kill('SIGKILL');
+  }
+
+  onReady(): void {
+    this.state = 'ready';
+    this.readyAtMs = performance.now();
+    this.lastAckAtMs = this.readyAtMs;
+    this.#settle('ready');
+  }
+
+  onExit(): void {
+    clearTimeout(this.#killTimer);
+    this.#settle('exited');
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,54 @@
+import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionKind } from '../contracts/ipc.js';
+
+/**
+ * What the worker tracks per client connection: the permit it holds, the
+ * request in progress, and the marks the timeout sweep and the drain read.
+ * Times are from performance.now(), in ms.
+ */
+export interface Conn {
+  readonly socket: Socket;
+  /** The permit this connection holds, released once when the socket closes. */
+  held: SessionKind | null;
+  /** A WebSocket permit taken for an upgrade whose handshake has not finished. */
+  pendingWebSocketPermit: boolean;
+  req: IncomingMessage | null;
+  res: ServerResponse | null;
+  reqStartedAt: number;
+  /** When the connection last had no request in progress. */
+  idleSince: number;
+  bytesReadAtIdle: number;
+  /** When bytes of a next request were first seen on an idle connection; 0 when none. */
+  headerStartedAt: number;
+  writeStalledSince: number;
+  bytesWrittenAtCheck: number;
+  closed: boolean;
+  upgraded: boolean;
+}
+
+const kConn = Symbol('propane.conn');
+
+export function attachConn(socket: Socket, now: number): Conn {
+  const conn: Conn = {
+    socket,
+    held: null,
+    pendingWebSocketPermit: false,
+    req: null,
+    res: null,
+    reqStartedAt: 0,
+    idleSince: now,
+    bytesReadAtIdle: 0,
+    headerStartedAt: 0,
+    writeStalledSince: 0,
+    bytesWrittenAtCheck: 0,
+    closed: false,
+    upgraded: false,
+  };
+  (socket as Socket & { [kConn]?: Conn })[kConn] = conn;
+  return conn;
+}
+
+export function connOf(socket: Socket): Conn | undefined {
+  return (socket as Socket & { [kConn]?: Conn })[kConn];
+}

@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { AppObject } from '../contracts/app.js';
+
+const MAX_SLOW_MS = 60_000;
+const MAX_ECHO_BYTES = 1024 * 1024;
+
+/** The embedded app (SPEC section 4): what `make run` serves and tests know. */
+export const defaultApp: AppObject = {
+  handler(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/') {
+      return void send(res, 200, `hello from propane worker ${process.pid}\n`);
+    }
+    if (req.method === 'GET' && url.pathname === '/slow') {
+      const ms = Number(url.searchParams.get('ms') ?? '0');
+      if (!Number.isFinite(ms) || ms < 0) return void send(res, 400, 'ms must be a number of milliseconds\n');
+      const timer = setTimeout(() => send(res, 200, `slept ${Math.min(ms, MAX_SLOW_MS)} ms\n`), Math.min(ms, MAX_SLOW_MS));
+      res.once('close', () => clearTimeout(timer));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/echo') return void echo(req, res);
+    send(res, 404, 'not found\n');
+  },
+
+  websocket(socket: unknown, req: IncomingMessage) {
+    const ws = socket as WebSocket;
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') {
+      ws.close(1008, 'no websocket at this path');
+      return;
+    }
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  },
+};
+
+function echo(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_ECHO_BYTES) {
+      send(res, 413, 'payload too large\n');
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (res.headersSent) return;
+    res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' }).end(Buffer.concat(chunks));
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(body);
+}

@@ -1,0 +1,116 @@
+import { IPC_SCHEMA_VERSION, SupervisorToWorker, WORKER_BOOT_ENV, WorkerBoot, type WorkerToSupervisor } from '../contracts/ipc.js';
+import { assertNever } from '../shared/assert-never.js';
+import { createIpcReceiver } from '../shared/ipc-receiver.js';
+import { leasePolicy } from '../shared/lease-policy.js';
+import { createLogger, logEvent } from '../shared/log.js';
+import { Admission } from './admission.js';
+import { loadApp, type LoadedApp } from './app-loader.js';
+import { ClusterView } from './cluster-view.js';
+import { guardAgainstOrphaning } from './orphan-guard.js';
+import { WorkerServer } from './server.js';
+import { WorkerCounters } from './stats.js';
+
+/** Entry point of every worker process: parse the boot message, load the app, listen, report. */
+function send(msg: WorkerToSupervisor): void {
+  if (process.connected) process.send?.(msg, undefined, undefined, noop);
+}
+
+function noop(): void {}
+
+async function main(): Promise<void> {
+  const boot = WorkerBoot.safeParse(JSON.parse(process.env[WORKER_BOOT_ENV] ?? 'null'));
+  if (!boot.success) {
+    process.stderr.write(`propane worker: ${WORKER_BOOT_ENV} is missing or invalid; workers are started by the supervisor\n`);
+    process.exit(1);
+  }
+  const { slot, config, port, cluster_state } = boot.data;
+  const log = createLogger('worker', config.logLevel).child({ slot });
+  let exiting = false;
+  guardAgainstOrphaning(log, () => exiting);
+
+  const fail = (phase: 'load' | 'ready' | 'listen', err: unknown): never => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as NodeJS.ErrnoException).code;
+    logEvent(log, 'error', 'worker_boot_failed', { phase, err: e }, `worker failed to ${phase === 'load' ? 'load the app' : phase === 'ready' ? 'become ready' : 'listen'}`);
+    send({ type: 'worker_boot_failed', schema_version: IPC_SCHEMA_VERSION, phase, error: { name: e.name, message: e.message, ...(code ? { code: String(code) } : {}), ...(e.stack ? { stack: e.stack.slice(0, 4000) } : {}) } });
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 50);
+    throw e;
+  };
+
+  let app: LoadedApp;
+  try {
+    app = await loadApp(config.app);
+  } catch (err) {
+    return fail('load', err);
+  }
+  try {
+    await app.ready();
+  } catch (err) {
+    return fail('ready', err);
+  }
+
+  const view = new ClusterView(cluster_state, config.cluster.emitHeaders);
+  const counters = new WorkerCounters();
+  const admission = {
+    http: new Admission('http', leasePolicy(config.runtimeLimits.maxConcurrentHTTPSessions, config.workers), send),
+    websocket: new Admission('websocket', leasePolicy(config.runtimeLimits.maxConcurrentWebSocketSessions, config.workers), send),
+  };
+  const server = new WorkerServer({ config, app, view, counters, admission, log });
+
+  process.on(
+    'message',
+    createIpcReceiver(SupervisorToWorker, log, 'supervisor', (msg) => {
+      switch (msg.type) {
+        case 'heartbeat':
+          return send({ type: 'heartbeat_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, stats: counters.snapshot() });
+        case 'lease_grant':
+          return admission[msg.kind].onGrant(msg.seq, msg.count);
+        case 'lease_reclaim':
+          return admission[msg.kind].onReclaim(msg.seq);
+        case 'cluster_state':
+          view.update(msg.state);
+          return;
+        case 'drain':
+          logEvent(log, 'info', 'worker_draining', { reason: msg.reason, grace_ms: msg.grace_ms }, 'draining');
+          void server.drain(msg.grace_ms, msg.websocket_close_code).then(async () => {
+            await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
+            logEvent(log, 'info', 'worker_drained', { reason: msg.reason }, 'drained');
+            exiting = true;
+            send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
+            server.destroy();
+            counters.close();
+            setTimeout(() => process.exit(0), 20);
+          });
+          return;
+        default:
+          return assertNever(msg);
+      }
+    }),
+  );
+
+  let bound: { address: string; port: number };
+  try {
+    bound = await server.listen(config.host, port);
+  } catch (err) {
+    return fail('listen', err);
+  }
+  send({ type: 'worker_listening', schema_version: IPC_SCHEMA_VERSION, address: bound.address, port: bound.port });
+  logEvent(log, 'info', 'worker_ready', { port: bound.port }, 'worker ready');
+  send({ type: 'worker_ready', schema_version: IPC_SCHEMA_VERSION });
+
+  // Signals belong to the supervisor; a worker drains only when told to over IPC.
+  process.on('SIGINT', noop);
+  process.on('SIGTERM', () => {
+    exiting = true;
+    server.destroy();
+    process.exit(0);
+  });
+  process.on('SIGHUP', noop);
+}
+
+main().catch((err: unknown) => {
+  if (process.exitCode === 1) return;
+  process.stderr.write(`propane worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import type { Logger } from '../shared/log.js';
+import { logEvent } from '../shared/log.js';
+
+/**
+ * A worker must not outlive its supervisor (SPEC section 6): when the IPC
+ * channel closes without a planned drain (the supervisor died, even by
+ * SIGKILL), exit at once so the port is freed.
+ */
+export function guardAgainstOrphaning(log: Logger, isPlannedExit: () => boolean): void {
+  process.once('disconnect', () => {
+    if (isPlannedExit()) return;
+    logEvent(log, 'warn', 'orphaned', {}, 'the supervisor is gone; exiting');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../shared/log.js';
+import { logEvent } from '../shared/log.js';
+import type { LoadedApp } from './app-loader.js';
+import { serveBuiltin } from './builtin-endpoints.js';
+import type { ClusterView } from './cluster-view.js';
+import type { Conn } from './connection.js';
+import type { WorkerCounters } from './stats.js';
+
+export interface RequestContext {
+  app: LoadedApp;
+  view: ClusterView;
+  counters: WorkerCounters;
+  log: Logger;
+  isDraining: () => boolean;
+  securityHeaders: boolean;
+  trustedProxy: boolean;
+  clusterzToken: string | null;
+}
+
+/** Request ids we echo must be safe in a header and in a log line. */
+const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
+
+const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+];
+
+/** The hot path: stamp the connection, add the propane headers, then built-ins or the app. */
+export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: IncomingMessage, res: ServerResponse): void {
+  const startedAt = performance.now();
+  if (conn) {
+    conn.req = req;
+    conn.res = res;
+    conn.reqStartedAt = startedAt;
+    conn.headerStartedAt = 0;
+  }
+  const incoming = req.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
+  if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+  if (ctx.isDraining()) res.shouldKeepAlive = false;
+
+  res.once('finish', () => {
+    const seconds = (performance.now() - startedAt) / 1000;
+    ctx.counters.recordResponse(res.statusCode, seconds);
+    if (ctx.log.isLevelEnabled('debug')) {
+      const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
+      const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
+      logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
+    }
+    if (conn && conn.req === req) markIdle(conn);
+  });
+  res.once('close', () => {
+    if (conn && conn.req === req) markIdle(conn);
+  });
+
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const pathname = q === -1 ? url : url.slice(0, q);
+  if (serveBuiltin(req, res, pathname, q === -1 ? '' : url.slice(q + 1), { view: ctx.view, clusterzToken: ctx.clusterzToken })) return;
+
+  const handler = ctx.app.handler;
+  if (!handler) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+    return;
+  }
+  try {
+    const result = handler(req, res);
+    if (result instanceof Promise) result.catch((err: unknown) => failRequest(ctx, res, requestId, err));
+  } catch (err) {
+    failRequest(ctx, res, requestId, err);
+  }
+}
+
+function markIdle(conn: Conn): void {
+  conn.req = null;
+  conn.res = null;
+  conn.idleSince = performance.now();
+  conn.bytesReadAtIdle = conn.socket.bytesRead;
+}
+
+/** An app error answers 500 and is logged with the request id; the worker keeps serving. */
+function failRequest(ctx: RequestContext, res: ServerResponse, requestId: string, err: unknown): void {
+  logEvent(ctx.log, 'error', 'app_error', { request_id: requestId, err }, 'the app threw while handling a request');
+  if (!res.headersSent) {
+    res.shouldKeepAlive = false;
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal server error\n');
+  } else {
+    res.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Conn } from './connection.js';
+import type { TimeoutReason } from './stats.js';
+
+export interface TimeoutLimitsMs {
+  header: number;
+  body: number;
+  idle: number;
+  write: number;
+}
+
+export type TimeoutVerdict = { conn: Conn; reason: TimeoutReason; answer408: boolean };
+
+/**
+ * One sweep over the open HTTP connections (SPEC section 8), instead of a
+ * timer per connection: the hot path only stamps fields. Pure apart from
+ * reading socket counters; the caller acts on the verdicts.
+ */
+export function sweepTimeouts(conns: Iterable<Conn>, now: number, limits: TimeoutLimitsMs): TimeoutVerdict[] {
+  const verdicts: TimeoutVerdict[] = [];
+  for (const conn of conns) {
+    if (conn.closed || conn.upgraded) continue;
+    const { socket } = conn;
+
+    if (socket.writableLength > 0) {
+      if (socket.bytesWritten !== conn.bytesWrittenAtCheck || conn.writeStalledSince === 0) {
+        conn.bytesWrittenAtCheck = socket.bytesWritten;
+        conn.writeStalledSince = now;
+      } else if (now - conn.writeStalledSince >= limits.write) {
+        verdicts.push({ conn, reason: 'write', answer408: false });
+        continue;
+      }
+    } else {
+      conn.writeStalledSince = 0;
+    }
+
+    if (conn.req) {
+      const waitingForBody = !conn.req.complete && !(conn.res?.headersSent ?? false);
+      if (waitingForBody && now - conn.reqStartedAt >= limits.body) verdicts.push({ conn, reason: 'body', answer408: true });
+      continue;
+    }
+
+    if (conn.headerStartedAt === 0 && socket.bytesRead > conn.bytesReadAtIdle) conn.headerStartedAt = now;
+    if (conn.headerStartedAt !== 0) {
+      if (now - conn.headerStartedAt >= limits.header) verdicts.push({ conn, reason: 'header', answer408: true });
+    } else if (now - conn.idleSince >= limits.idle) {
+      verdicts.push({ conn, reason: 'idle', answer408: false });
+    }
+  }
+  return verdicts;
+}
+
+/** How often to sweep: a quarter of the shortest timeout, between 100 ms and 1 s. */
+export function sweepIntervalMs(limits: TimeoutLimitsMs): number {
+  return Math.min(1000, Math.max(100, Math.floor(Math.min(limits.header, limits.body, limits.idle, limits.write) / 4)));
+}

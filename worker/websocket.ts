@@ -1,0 +1,97 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../shared/log.js';
+import { logEvent } from '../shared/log.js';
+
+export interface WebSocketSettings {
+  maxPayloadBytes: number;
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+}
+
+interface Peer {
+  awaitingPongSince: number;
+}
+
+/**
+ * WebSocket sessions on `ws` (SPEC section 8): ws enforces maxPayload with
+ * close 1009 and answers bad frames with the RFC 6455 codes; this adds the
+ * ping/pong liveness check and the drain's close code.
+ */
+export class WebSocketHub {
+  readonly #wss: WebSocketServer;
+  readonly #peers = new Map<WebSocket, Peer>();
+  readonly #settings: WebSocketSettings;
+  readonly #log: Logger;
+  readonly #onPongTimeout: () => void;
+  #pingTimer: NodeJS.Timeout | undefined;
+
+  constructor(settings: WebSocketSettings, extraHeaders: () => ReadonlyArray<readonly [string, string]>, log: Logger, onPongTimeout: () => void) {
+    this.#settings = settings;
+    this.#log = log;
+    this.#onPongTimeout = onPongTimeout;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.#wss.on('headers', (headers: string[]) => {
+      for (const [name, value] of extraHeaders()) headers.push(`${name}: ${value}`);
+    });
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** Completes the handshake; `onOpen` runs only when it succeeded (ws answers bad handshakes itself). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onOpen: (ws: WebSocket) => void): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const peer: Peer = { awaitingPongSince: 0 };
+      this.#peers.set(ws, peer);
+      ws.on('pong', () => void (peer.awaitingPongSince = 0));
+      ws.on('error', (err) => logEvent(this.#log, 'debug', 'websocket_error', { err: err.message, code: (err as { code?: string }).code }, 'websocket error'));
+      ws.once('close', () => this.#peers.delete(ws));
+      this.#pingTimer ??= setInterval(() => this.#pingRound(), this.#settings.pingIntervalMs).unref();
+      onOpen(ws);
+    });
+  }
+
+  #pingRound(): void {
+    const now = performance.now();
+    for (const [ws, peer] of this.#peers) {
+      if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs) {
+        this.#onPongTimeout();
+        ws.terminate();
+        continue;
+      }
+      if (peer.awaitingPongSince === 0) peer.awaitingPongSince = now;
+      ws.ping();
+    }
+    setTimeout(() => this.#checkPongs(), this.#settings.pongTimeoutMs).unref();
+  }
+
+  #checkPongs(): void {
+    const now = performance.now();
+    for (const [ws, peer] of this.#peers) {
+      if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs - 1) {
+        this.#onPongTimeout();
+        ws.terminate();
+      }
+    }
+  }
+
+  /** Closes every session with `code` and waits for the close handshakes, at most `waitMs`. */
+  async closeAll(code: 1001 | 1012, waitMs: number): Promise<void> {
+    const open = [...this.#peers.keys()];
+    const closed = open.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    for (const ws of open) ws.close(code, code === 1012 ? 'service restart' : 'going away');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+    for (const ws of this.#peers.keys()) ws.terminate();
+  }
+
+  close(): void {
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = undefined;
+    this.#wss.close();
+  }
+}
