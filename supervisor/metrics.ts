@@ -60,6 +60,11 @@ export function createMetrics(sup: Supervisor): Registry {
   gauge('propane_cluster_quorum_met', '1 when the cluster quorum is met', [], (g) => g.set(sup.keeper.current.cluster.quorum.met ? 1 : 0));
   gauge('propane_cluster_observed_nodes', 'Nodes observed in the cluster', [], (g) => g.set(sup.keeper.current.cluster.observed_nodes));
   gauge('propane_cluster_expected_nodes', 'Nodes expected in the cluster', [], (g) => g.set(sup.keeper.current.cluster.expected_nodes));
+  gauge('propane_membership_store_up', '1 while the membership store answers (always 1 for static membership)', [], (g) => {
+    const store = sup.membership.snapshot().store;
+    g.set(store === undefined || store.state === 'connected' ? 1 : 0);
+  });
+  counter('propane_membership_changes_total', 'Changes of the observed cluster membership', [], () => [[{}, sup.membership.snapshot().changes]]);
   gauge('propane_cluster_state_generation', 'Generation of the cluster state pushed to workers', [], (g) => g.set(sup.keeper.current.generation));
   registry.registerMetric(aggregatedHistogram('propane_request_duration_seconds', 'Request duration, from request headers to the end of the response', () => sup.totals));
   registry.registerMetric(summedHistogram('propane_reload_duration_seconds', 'Duration of rolling reloads', [1, 2.5, 5, 10, 30, 60, 120, 300], () => sup.reloadDurations));

@@ -15,6 +15,8 @@ export interface MembershipSnapshot {
   state: string;
   members?: Member[];
   store?: StoreState;
+  /** Membership changes seen since start (propane_membership_changes_total). */
+  changes: number;
 }
 
 /**

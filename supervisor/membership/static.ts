@@ -14,7 +14,7 @@ export class StaticMembership implements MembershipSource {
   setReady(): void {}
 
   snapshot(): MembershipSnapshot {
-    return { observedNodes: this.#observedNodes, state: 'configured' };
+    return { observedNodes: this.#observedNodes, state: 'configured', changes: 0 };
   }
 
   async stop(): Promise<void> {}
