@@ -36,5 +36,6 @@ export const LOG_EVENTS = [
   'membership_store_lost',
   'membership_store_restored',
   'membership_garbage',
+  'membership_node_id_taken',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
