@@ -12,6 +12,8 @@ import type { MembershipSnapshot, MembershipSource, SelfInfo } from './source.js
 const CALL_TIMEOUT_MS = 1000;
 /** How often the store-lost rule, keepalives, publication and retries are checked. */
 const TICK_MS = 100;
+/** A failed keepalive is retried this soon, on whichever endpoint etcd3 picks next. */
+const KEEPALIVE_RETRY_MS = 100;
 /** Pause between two attempts to (re)open a session while the store does not answer. */
 const RETRY_MS = 500;
 /** `propane start` waits this long for the first registration, then serves anyway (issue 9: start never blocks on etcd). */
@@ -213,7 +215,7 @@ export class EtcdMembership implements MembershipSource {
     try {
       const lease = client.lease(this.#cfg.leaseSeconds, { autoKeepAlive: false });
       session.lease = lease;
-      lease.on('lost', () => this.#lose(session, 'the etcd lease expired'));
+      lease.on('lost', (err: Error) => this.#lose(session, `the etcd lease is gone: ${err.message}`));
       session.leaseId = await lease.grant();
       this.#answered();
       await this.#register(session, self);
@@ -284,7 +286,7 @@ export class EtcdMembership implements MembershipSource {
           session.publishedReady = ready;
         },
         (err: unknown) => {
-          if (err instanceof EtcdLeaseInvalidError) this.#lose(session, 'the etcd lease expired');
+          if (err instanceof EtcdLeaseInvalidError) this.#lose(session, `the etcd lease is gone: ${err.message}`);
         },
       )
       .finally(() => {
@@ -302,7 +304,11 @@ export class EtcdMembership implements MembershipSource {
       .keepaliveOnce({ deadline: Date.now() + Math.min(CALL_TIMEOUT_MS, intervalMs) })
       .then(
         () => this.#answered(),
-        () => undefined, // a lease that is gone emits 'lost'; anything else is retried next interval
+        (err: unknown) => {
+          // A lease that is gone emits 'lost'. Anything else (a dead or hung member) is retried at once on another endpoint.
+          this.#log.debug({ err: describe(err) }, 'etcd keepalive failed');
+          this.#lastKeepaliveMs = performance.now() - intervalMs + KEEPALIVE_RETRY_MS;
+        },
       )
       .finally(() => (this.#keepaliveInFlight = false));
   }

@@ -94,6 +94,9 @@ export class EtcdMember {
       '--initial-cluster', this.initialCluster,
       '--initial-cluster-token', this.token,
       '--initial-cluster-state', 'new',
+      // Elections within about half a second, well inside the 2-second leases the tests use (etcd's default is 1 to 2 s).
+      '--heartbeat-interval', '50',
+      '--election-timeout', '500',
       '--logger', 'zap',
       '--log-level', 'error',
     ];
