@@ -41,6 +41,10 @@ export function findRisks(c: Config): PropaneError[] {
   if (m.source === 'etcd') {
     if (!c.cluster.enabled) risky('cluster.membership.source is etcd but cluster.enabled is false. Fix: set cluster.enabled to true, or use source static.');
     if (m.etcd.endpoints.length === 0) risky('cluster.membership.etcd.endpoints is empty while cluster.membership.source is etcd. Fix: list the etcd endpoints, e.g. ["http://127.0.0.1:2379"].');
+    risks.push(...endpointRisks(m.etcd.endpoints, m.etcd.tls !== undefined && Object.values(m.etcd.tls).some(Boolean)));
+    if (Boolean(m.etcd.username) !== Boolean(m.etcd.password)) {
+      risky(`cluster.membership.etcd.${m.etcd.username ? 'password' : 'username'} is missing while ${m.etcd.username ? 'username' : 'password'} is set. Fix: set both (the password also from ARLEN_CLUSTER_ETCD_PASSWORD), or neither.`);
+    }
     for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
       const file = m.etcd.tls?.[key];
       if (file !== undefined && !existsSync(file)) {
@@ -52,4 +56,36 @@ export function findRisks(c: Config): PropaneError[] {
     }
   }
   return risks;
+}
+
+/**
+ * etcd3 hands `host:port` to grpc after stripping the scheme: a path, a
+ * query or credentials in the URL would become part of the host name, and
+ * it refuses a mix of http and https endpoints.
+ */
+function endpointRisks(endpoints: readonly string[], tls: boolean): PropaneError[] {
+  const risks: PropaneError[] = [];
+  const risky = (msg: string) => risks.push(new PropaneError('PROPANE_ERR_CONFIG_RISKY', msg));
+  endpoints.forEach((endpoint, i) => {
+    const url = new URL(endpoint);
+    const key = `cluster.membership.etcd.endpoints.${i}`;
+    if (url.username || url.password) {
+      risky(`${key} carries credentials; got ${JSON.stringify(redactUserinfo(endpoint))}. Fix: give scheme://host:port and set cluster.membership.etcd.username and password instead.`);
+    } else if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+      risky(`${key} must be scheme://host:port without a path or query; got ${JSON.stringify(redactUserinfo(endpoint))}. Fix: use ${JSON.stringify(`${url.protocol}//${url.host}`)}.`);
+    }
+  });
+  const https = endpoints.filter((e) => e.startsWith('https:')).length;
+  if (https > 0 && https < endpoints.length) {
+    risky(`cluster.membership.etcd.endpoints mixes http and https; got ${JSON.stringify(endpoints.map(redactUserinfo))}. Fix: use https:// for every endpoint, or http:// for every one.`);
+  }
+  if (tls && https === 0 && endpoints.length > 0) {
+    risky(`cluster.membership.etcd.tls is set but the endpoints are plain http; got ${JSON.stringify(endpoints.map(redactUserinfo))}. Fix: use https:// endpoints, or remove cluster.membership.etcd.tls.`);
+  }
+  return risks;
+}
+
+/** `http://user:secret@host` -> `http://<redacted>@host`: a password in a URL is still a password. */
+export function redactUserinfo(text: string): string {
+  return text.replace(/^("?)([a-z][a-z0-9+.-]*:\/\/)?[^/@"]*@/i, '$1$2<redacted>@');
 }

@@ -5,12 +5,14 @@ import { startPropane, waitGone } from '../helpers/propane.js';
 
 const LEASE_SECONDS = 2;
 
-t.test('a SIGKILLed node leaves its peers counts within leaseSeconds plus a second', async (t) => {
+t.test('a SIGKILLed node leaves its peers counts within leaseSeconds plus a second, and quorum readiness follows', async (t) => {
   if (!requireEtcd(t)) return;
   const etcd = await startEtcd(t);
-  const a = await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-a', { expectedNodes: 2 }) });
-  const b = await startPropane(t, { workers: 1, config: etcdNodeConfig(etcd.endpoints, 'node-b', { expectedNodes: 2 }) });
+  const config = (id: string) => etcdNodeConfig(etcd.endpoints, id, { expectedNodes: 2, quorumReadiness: true });
+  const a = await startPropane(t, { workers: 2, config: config('node-a') });
+  const b = await startPropane(t, { workers: 1, config: config('node-b') });
   await waitEveryWorker(a, '/clusterz', clusterzSays('connected', 2));
+  await waitEveryWorker(a, '/readyz', (r) => r.status === 200);
 
   const killedAt = Date.now();
   b.proc.kill('SIGKILL');
@@ -22,4 +24,12 @@ t.test('a SIGKILLed node leaves its peers counts within leaseSeconds plus a seco
     t.same(c.cluster.members.map((m) => m.node_id), ['node-a']);
   }
   t.same(await waitGone(b.forkedPids, 5_000), [], 'the killed node left no worker behind');
+  const notReady = await waitEveryWorker(a, '/readyz?format=json', (r) => r.status === 503, 5_000);
+  for (const r of notReady.values()) {
+    t.match(JSON.parse(r.body), { status: 'not_ready', checks: { cluster_quorum: { ok: false, required_for_readyz: true, status: 'degraded', observed_nodes: 1, expected_nodes: 2 } } });
+  }
+
+  const back = await startPropane(t, { workers: 1, config: config('node-b') });
+  await waitEveryWorker(a, '/readyz', (r) => r.status === 200, 10_000);
+  t.ok(back.port > 0, 'a node with the dead one\'s id registers again once its lease expired');
 });
