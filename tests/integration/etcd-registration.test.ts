@@ -60,7 +60,11 @@ t.test('two nodes register in etcd and every worker of both agrees on the measur
   const stopped = await b.stop();
   t.equal(stopped.code, 0);
   await waitEveryWorker(a, '/clusterz', clusterzSays('connected', 1), 1_000 + 2_000);
-  t.comment(`measured: a graceful stop left every worker of the peer ${Date.now() - stopAt} ms after SIGTERM`);
+  const agreedAt = Date.now();
+  t.comment(`measured: a graceful stop left every worker of the peer ${agreedAt - stopAt} ms after SIGTERM`);
+  const seen = a.logs.findLast((l) => l.event === 'membership_changed' && Array.isArray(l.members) && l.members.length === 1);
+  t.ok(seen, 'the peer logged the leave');
+  t.comment(`measured: from the supervisor's membership_changed to the last worker's /clusterz agreeing: ${agreedAt - Date.parse(String(seen?.time))} ms (an upper bound: includes the polling)`);
   const left = etcdctl(etcd.endpoints, ['get', '/propane/test/nodes/node-b', '--print-value-only']);
   t.equal(left.stdout.trim(), '', 'the stopped node deleted its registration');
 });

@@ -14,6 +14,7 @@ t.test('a frozen etcd makes every node partitioned and not ready while it serves
     await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-a', { expectedNodes: 2, quorumReadiness: true }) }),
     await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-b', { expectedNodes: 2, quorumReadiness: true }) }),
   ];
+  const leaving = await startPropane(t, { workers: 1, config: etcdNodeConfig(etcd.endpoints, 'node-c', { expectedNodes: 2 }) });
   await Promise.all(nodes.map((n) => waitEveryWorker(n, '/readyz', readyz(200))));
 
   const frozenAt = Date.now();
@@ -36,6 +37,13 @@ t.test('a frozen etcd makes every node partitioned and not ready while it serves
     t.equal(res.headers['x-arlen-cluster-status'], 'partitioned');
     t.ok(n.logs.some((l) => l.event === 'membership_store_lost'), 'membership_store_lost is logged');
   }
+
+  // A frozen store never holds a graceful stop: deregistering is bounded.
+  const stopAt = Date.now();
+  const stopped = await leaving.stop(10_000);
+  t.equal(stopped.code, 0, 'a node stops with exit 0 while etcd is frozen');
+  t.same(stopped.leftovers, []);
+  t.comment(`a graceful stop with etcd frozen took ${Date.now() - stopAt} ms (gracefulShutdownSeconds 1)`);
 
   const thawedAt = Date.now();
   etcd.first.thaw();
