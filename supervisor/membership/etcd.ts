@@ -263,6 +263,7 @@ export class EtcdMembership implements MembershipSource {
     const holder = parseRegistration(this.#key, kv.value.toString('utf8'), this.#prefix);
     const mine: Registration = JSON.parse(value) as Registration;
     if (holder && !isSameProcess(holder, mine)) {
+      await session.lease?.revoke().catch(() => undefined); // the store answers: leave no stray lease behind
       throw new PropaneError(
         'PROPANE_ERR_NODE_ID_TAKEN',
         `cluster.nodeId ${JSON.stringify(self.nodeId)} is already registered in etcd (${this.#key}) by a live process: host ${holder.host}, port ${holder.port}, pid ${holder.pid}, started ${holder.started_at}. Fix: give this node its own cluster.nodeId (ARLEN_CLUSTER_NODE_ID), or stop that process.`,
