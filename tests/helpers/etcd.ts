@@ -192,14 +192,14 @@ export function etcdctl(endpoints: string[], args: string[]): { code: number | n
 }
 
 /** The config of a propane node that measures its membership from `endpoints`, with 2-second leases to keep tests quick. */
-export function etcdNodeConfig(endpoints: string[], nodeId: string, extra: { expectedNodes?: number; quorumReadiness?: boolean; clusterName?: string } = {}): Record<string, unknown> {
+export function etcdNodeConfig(endpoints: string[], nodeId: string, extra: { expectedNodes?: number; quorumReadiness?: boolean; clusterName?: string; leaseSeconds?: number } = {}): Record<string, unknown> {
   return {
     cluster: {
       enabled: true,
       name: extra.clusterName ?? 'test',
       nodeId,
       expectedNodes: extra.expectedNodes ?? 1,
-      membership: { source: 'etcd', leaseSeconds: 2, etcd: { endpoints } },
+      membership: { source: 'etcd', leaseSeconds: extra.leaseSeconds ?? 2, etcd: { endpoints } },
     },
     observability: { readinessRequiresClusterQuorum: extra.quorumReadiness ?? false },
     propane: { gracefulShutdownSeconds: 1 },
