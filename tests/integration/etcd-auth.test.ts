@@ -17,7 +17,7 @@ t.test('with etcd auth the node registers with its username and password, and ne
   const etcd = await startEtcd(t);
   for (const args of [['user', 'add', 'root', `--new-user-password=${PASSWORD}`], ['auth', 'enable']]) {
     const r = etcdctl(etcd.endpoints, args);
-    t.equal(r.code, 0, r.stderr);
+    t.equal(r.code, 0, `etcdctl ${args[0]} ${args[1]}`);
   }
 
   const good = await startPropane(t, { workers: 1, config: withAuth(etcdNodeConfig(etcd.endpoints, 'authed'), PASSWORD) });
