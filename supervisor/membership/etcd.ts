@@ -316,9 +316,8 @@ export class EtcdMembership implements MembershipSource {
       .keepaliveOnce({ deadline: Date.now() + Math.min(CALL_TIMEOUT_MS, intervalMs) })
       .then(
         () => this.#answered(),
-        (err: unknown) => {
+        () => {
           // A lease that is gone emits 'lost'. Anything else (a dead or hung member) is retried at once on another endpoint.
-          this.#log.debug({ err: describe(err) }, 'etcd keepalive failed');
           this.#lastKeepaliveMs = performance.now() - intervalMs + KEEPALIVE_RETRY_MS;
         },
       )
