@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { Config } from '../../../contracts/config.js';
 import { findRisks, redactUserinfo } from '../../../shared/config/risks.js';
-import { grpcHost } from '../../../supervisor/membership/etcd.js';
+import { grpcHost } from '../../../supervisor/membership/etcd-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'propane-i9-unit-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
