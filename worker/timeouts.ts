@@ -21,9 +21,13 @@ export function sweepTimeouts(conns: Iterable<Conn>, now: number, limits: Timeou
     if (conn.closed || conn.upgraded) continue;
     const { socket } = conn;
 
+    // Progress is any change in what was handed to the kernel or what is still queued:
+    // a stream written in chunks moves both as the client reads.
     if (socket.writableLength > 0) {
-      if (socket.bytesWritten !== conn.bytesWrittenAtCheck || conn.writeStalledSince === 0) {
+      const moved = socket.bytesWritten !== conn.bytesWrittenAtCheck || socket.writableLength !== conn.writableLengthAtCheck;
+      if (moved || conn.writeStalledSince === 0) {
         conn.bytesWrittenAtCheck = socket.bytesWritten;
+        conn.writableLengthAtCheck = socket.writableLength;
         conn.writeStalledSince = now;
       } else if (now - conn.writeStalledSince >= limits.write) {
         verdicts.push({ conn, reason: 'write', answer408: false });
