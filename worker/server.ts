@@ -179,8 +179,14 @@ export class WorkerServer {
     conn.socket.setTimeout(LINGER_MS, () => conn.socket.destroy());
   }
 
+  /**
+   * Malformed HTTP (SPEC section 12): a clear 400, or 431 for oversized
+   * headers, then close; the worker keeps serving. When a response is already
+   * on the wire, more bytes would corrupt it, so the socket is just closed.
+   */
   #onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return void socket.destroy();
+    const midResponse = connOf(socket as Socket)?.res?.headersSent ?? false;
+    if (!socket.writable || midResponse || err.code === 'ECONNRESET') return void socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(rawResponse(status, tooLarge ? 'request header fields too large\n' : 'bad request\n', this.#deps.view.headers));
