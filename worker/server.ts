@@ -47,6 +47,7 @@ export class WorkerServer {
   readonly #limits: TimeoutLimitsMs;
   readonly #ctx: RequestContext;
   readonly #backpressureLog = new RateLimitedLog(5000);
+  readonly #timeoutLog = new RateLimitedLog(5000);
   #sweepTimer: NodeJS.Timeout | undefined;
   #draining = false;
 
@@ -201,9 +202,13 @@ export class WorkerServer {
     }
   }
 
+  /** Every cut is counted; the log gets one line per reason per window, so a slowloris flood stays a few lines. */
   #countTimeout(reason: TimeoutReason): void {
-    this.#deps.counters.timeouts[reason]++;
-    logEvent(this.#deps.log, reason === 'idle' ? 'debug' : 'info', 'timeout', { reason }, `connection timed out (${reason})`);
+    const total = ++this.#deps.counters.timeouts[reason];
+    const suppressed = this.#timeoutLog.admit(reason, Date.now());
+    if (suppressed >= 0) {
+      logEvent(this.#deps.log, 'info', 'timeout', { reason, suppressed_since_last: suppressed, timeouts_total: total }, `connection timed out (${reason})`);
+    }
   }
 
   #sweep(): void {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { callStatusSocket } from '../../supervisor/status-client.js';
 import { httpGet } from '../helpers/http.js';
 import { ROOT, sleep, startPropane } from '../helpers/propane.js';
 
@@ -56,6 +57,15 @@ t.test(`${CONNECTIONS} connections dribbling header bytes are all cut with 408 h
   t.ok(slowest < 10_000, `the last one was cut within 10 s of the attack's start (took ${slowest} ms)`);
   t.ok(served >= 5, `the normal client was served throughout (${served} requests)`);
   t.equal(failed, 0, 'no normal request failed');
+  const headerLines = node.logs.filter((l) => l.event === 'timeout' && l.reason === 'header');
+  t.ok(headerLines.length >= 1 && headerLines.length <= 8, `the flood was logged in ${headerLines.length} rate-limited lines, not ${CONNECTIONS}`);
+  let counted = 0;
+  for (let i = 0; i < 50 && counted < CONNECTIONS; i++) {
+    const metrics = await callStatusSocket(node.socket, 'GET', '/metrics', 5_000);
+    counted = Number(/^propane_timeouts_total\{reason="header"\} (\d+)$/m.exec(metrics.body)?.[1] ?? 0);
+    if (counted < CONNECTIONS) await sleep(100);
+  }
+  t.equal(counted, CONNECTIONS, 'the supervisor sums every cut across workers');
   const after = await httpGet(node.port, '/healthz');
   t.equal(after.status, 200, 'the node keeps serving after the attack');
 });
