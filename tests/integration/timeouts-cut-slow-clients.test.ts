@@ -76,6 +76,16 @@ t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut,
     t.ok(await closesWithin(s, 4_000), 'the worker closes the socket after the 408');
   });
 
+  t.test('a second request on a keep-alive connection gets its own header clock', async (t) => {
+    const s = await rawConnect(node.port);
+    t.teardown(() => s.destroy());
+    t.equal(statusOf(await rawGet(s, '/')), 200);
+    s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const raw = await readUntil(s, isCompleteResponse, 5_000);
+    t.equal(statusOf(raw), 408);
+    t.equal(header(raw, 'X-Arlen-Timeout-Reason'), 'header');
+  });
+
   t.test('a body not complete within bodySeconds gets 408 with reason body, then the socket closes', async (t) => {
     const s = await rawConnect(node.port);
     t.teardown(() => s.destroy());
