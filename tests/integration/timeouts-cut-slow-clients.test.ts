@@ -98,6 +98,18 @@ t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut,
     t.ok(await closesWithin(s, 4_000), 'the worker closes the socket after the 408');
   });
 
+  t.test('a body still dribbling after the app answered is cut after bodySeconds, with no 408 after the answer', async (t) => {
+    const s = await rawConnect(node.port);
+    t.teardown(() => s.destroy());
+    s.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nx');
+    const dribble = setInterval(() => s.writable && s.write('x'), 200);
+    t.teardown(() => clearInterval(dribble));
+    const text = await readUntil(s, () => false, 6_000);
+    t.ok(s.destroyed || s.readableEnded, 'the worker closed the connection');
+    t.equal(statusOf(text), 200, 'the app answered');
+    t.notMatch(text, /408 Request Timeout/, 'no 408 follows a finished answer');
+  });
+
   t.test('an idle keep-alive connection is closed after idleSeconds without a response', async (t) => {
     const s = await rawConnect(node.port);
     t.teardown(() => s.destroy());

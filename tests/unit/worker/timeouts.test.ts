@@ -18,7 +18,7 @@ function conn(socket: Partial<SocketCounters>, fields: Partial<Conn> = {}): Conn
 }
 
 const req = (complete: boolean) => ({ complete }) as IncomingMessage;
-const res = (headersSent: boolean) => ({ headersSent }) as ServerResponse;
+const res = (headersSent: boolean, writableFinished = false) => ({ headersSent, writableFinished }) as ServerResponse;
 
 const rows: Array<{ name: string; conn: () => Conn; now: number; want: string | null }> = [
   { name: 'a fresh silent connection is idle until idle ms', conn: () => conn({}), now: 499, want: null },
@@ -28,7 +28,9 @@ const rows: Array<{ name: string; conn: () => Conn; now: number; want: string | 
   { name: 'a body still arriving after body ms gets a 408', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(false), reqStartedAt: 0 }), now: 2_000, want: 'body/true' },
   { name: 'a body still arriving before body ms is left alone', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(false), reqStartedAt: 0 }), now: 1_999, want: null },
   { name: 'a slow app with a complete request is never timed out', conn: () => conn({ bytesRead: 10 }, { req: req(true), res: res(false), reqStartedAt: 0 }), now: 60_000, want: null },
-  { name: 'an app that answered before reading the body is not timed out', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(true), reqStartedAt: 0 }), now: 60_000, want: null },
+  { name: 'an app streaming its answer while the body arrives is not timed out', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(true), reqStartedAt: 0 }), now: 60_000, want: null },
+  { name: 'a body still dribbling after a finished answer is cut without a 408', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(true, true), reqStartedAt: 0 }), now: 2_000, want: 'body/false' },
+  { name: 'a body still dribbling after a finished answer is left alone before body ms', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(true, true), reqStartedAt: 0 }), now: 1_999, want: null },
   { name: 'upgraded connections belong to the WebSocket hub', conn: () => conn({}, { upgraded: true }), now: 60_000, want: null },
   { name: 'closed connections are skipped', conn: () => conn({}, { closed: true }), now: 60_000, want: null },
   {
