@@ -1,10 +1,16 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** Constant-time check of `Authorization: Bearer <token>`, so timing leaks nothing about the token. */
+/**
+ * Constant-time check of `Authorization: Bearer <token>`. Both sides are
+ * hashed first, so neither the bytes nor the length of the token leak
+ * through timing.
+ */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1]!);
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  const match = /^Bearer +(\S+)$/i.exec(header ?? '');
+  const given = digest(match?.[1] ?? '');
+  return timingSafeEqual(given, digest(token)) && match !== null;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

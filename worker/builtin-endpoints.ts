@@ -14,7 +14,8 @@ const PATHS = new Set(['/healthz', '/livez', '/readyz', '/clusterz']);
 export function serveBuiltin(req: IncomingMessage, res: ServerResponse, pathname: string, query: string, opts: BuiltinOptions): boolean {
   if (!PATHS.has(pathname)) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' }).end('method not allowed\n');
+    res.setHeader('Allow', 'GET, HEAD');
+    text(res, 405, 'method not allowed\n');
     return true;
   }
   switch (pathname) {
@@ -33,7 +34,8 @@ export function serveBuiltin(req: IncomingMessage, res: ServerResponse, pathname
     }
     case '/clusterz':
       if (opts.clusterzToken !== null && !bearerMatches(req.headers.authorization, opts.clusterzToken)) {
-        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8', 'WWW-Authenticate': 'Bearer' }).end('unauthorized\n');
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        text(res, 401, 'unauthorized\n');
         return true;
       }
       json(res, 200, opts.view.clusterz());
@@ -47,9 +49,14 @@ function wantsJson(req: IncomingMessage, query: string): boolean {
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(body);
+  send(res, status, 'text/plain; charset=utf-8', body);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${JSON.stringify(body)}\n`);
+  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
+}
+
+/** writeHead sends the head at once, so the length is given here or the body would go chunked. */
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' }).end(body);
 }

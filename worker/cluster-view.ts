@@ -32,10 +32,6 @@ export class ClusterView {
     this.#draining = true;
   }
 
-  get isDraining(): boolean {
-    return this.#draining;
-  }
-
   /** Precomputed per state change, so the hot path only copies pairs. */
   get headers(): ReadonlyArray<readonly [string, string]> {
     return this.#headers;

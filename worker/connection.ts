@@ -23,6 +23,7 @@ export interface Conn {
   headerStartedAt: number;
   writeStalledSince: number;
   bytesWrittenAtCheck: number;
+  writableLengthAtCheck: number;
   closed: boolean;
   upgraded: boolean;
 }
@@ -42,6 +43,7 @@ export function attachConn(socket: Socket, now: number): Conn {
     headerStartedAt: 0,
     writeStalledSince: 0,
     bytesWrittenAtCheck: 0,
+    writableLengthAtCheck: 0,
     closed: false,
     upgraded: false,
   };

@@ -52,10 +52,10 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
       const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
       logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
     }
-    if (conn && conn.req === req) markIdle(conn);
+    if (conn) settleAfterResponse(conn, req);
   });
   res.once('close', () => {
-    if (conn && conn.req === req) markIdle(conn);
+    if (conn && conn.req === req && (req.complete || conn.socket.destroyed)) markIdle(conn);
   });
 
   const url = req.url ?? '/';
@@ -74,6 +74,19 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
   } catch (err) {
     failRequest(ctx, res, requestId, err);
   }
+}
+
+/**
+ * The connection is idle once the response is done and the request body is
+ * in: an app may answer before reading the body, and Node then drains it, so
+ * until then the body timeout, not the idle or header one, keeps watch.
+ */
+function settleAfterResponse(conn: Conn, req: IncomingMessage): void {
+  if (conn.req !== req) return;
+  if (req.complete || conn.socket.destroyed) return markIdle(conn);
+  req.once('end', () => {
+    if (conn.req === req) markIdle(conn);
+  });
 }
 
 function markIdle(conn: Conn): void {

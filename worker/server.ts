@@ -47,6 +47,7 @@ export class WorkerServer {
   readonly #limits: TimeoutLimitsMs;
   readonly #ctx: RequestContext;
   readonly #backpressureLog = new RateLimitedLog(5000);
+  readonly #timeoutLog = new RateLimitedLog(5000);
   #sweepTimer: NodeJS.Timeout | undefined;
   #draining = false;
 
@@ -179,8 +180,14 @@ export class WorkerServer {
     conn.socket.setTimeout(LINGER_MS, () => conn.socket.destroy());
   }
 
+  /**
+   * Malformed HTTP (SPEC section 12): a clear 400, or 431 for oversized
+   * headers, then close; the worker keeps serving. When a response is already
+   * on the wire, more bytes would corrupt it, so the socket is just closed.
+   */
   #onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return void socket.destroy();
+    const midResponse = connOf(socket as Socket)?.res?.headersSent ?? false;
+    if (!socket.writable || midResponse || err.code === 'ECONNRESET') return void socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(rawResponse(status, tooLarge ? 'request header fields too large\n' : 'bad request\n', this.#deps.view.headers));
@@ -195,9 +202,13 @@ export class WorkerServer {
     }
   }
 
+  /** Every cut is counted; the log gets one line per reason per window, so a slowloris flood stays a few lines. */
   #countTimeout(reason: TimeoutReason): void {
-    this.#deps.counters.timeouts[reason]++;
-    logEvent(this.#deps.log, reason === 'idle' ? 'debug' : 'info', 'timeout', { reason }, `connection timed out (${reason})`);
+    const total = ++this.#deps.counters.timeouts[reason];
+    const suppressed = this.#timeoutLog.admit(reason, Date.now());
+    if (suppressed >= 0) {
+      logEvent(this.#deps.log, 'info', 'timeout', { reason, suppressed_since_last: suppressed, timeouts_total: total }, `connection timed out (${reason})`);
+    }
   }
 
   #sweep(): void {

@@ -21,9 +21,13 @@ export function sweepTimeouts(conns: Iterable<Conn>, now: number, limits: Timeou
     if (conn.closed || conn.upgraded) continue;
     const { socket } = conn;
 
+    // Progress is any change in what was handed to the kernel or what is still queued:
+    // a stream written in chunks moves both as the client reads.
     if (socket.writableLength > 0) {
-      if (socket.bytesWritten !== conn.bytesWrittenAtCheck || conn.writeStalledSince === 0) {
+      const moved = socket.bytesWritten !== conn.bytesWrittenAtCheck || socket.writableLength !== conn.writableLengthAtCheck;
+      if (moved || conn.writeStalledSince === 0) {
         conn.bytesWrittenAtCheck = socket.bytesWritten;
+        conn.writableLengthAtCheck = socket.writableLength;
         conn.writeStalledSince = now;
       } else if (now - conn.writeStalledSince >= limits.write) {
         verdicts.push({ conn, reason: 'write', answer408: false });
@@ -34,8 +38,13 @@ export function sweepTimeouts(conns: Iterable<Conn>, now: number, limits: Timeou
     }
 
     if (conn.req) {
-      const waitingForBody = !conn.req.complete && !(conn.res?.headersSent ?? false);
-      if (waitingForBody && now - conn.reqStartedAt >= limits.body) verdicts.push({ conn, reason: 'body', answer408: true });
+      // A body still arriving: before any answer it gets the 408; after a
+      // finished answer (the app did not wait for it) it is just cut; while
+      // the app streams its answer (full duplex) it is left alone.
+      if (!conn.req.complete && now - conn.reqStartedAt >= limits.body) {
+        if (!(conn.res?.headersSent ?? false)) verdicts.push({ conn, reason: 'body', answer408: true });
+        else if (conn.res?.writableFinished ?? false) verdicts.push({ conn, reason: 'body', answer408: false });
+      }
       continue;
     }
 
