@@ -37,7 +37,7 @@ t.test('junk bytes flooding the HTTP port and the status socket: each answers 40
   const { http, status } = await withLoadLock(async () => {
     const http: string[] = [];
     const status: string[] = [];
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < 5; round++) {
       const batch = JUNK.map((make) => make());
       http.push(...(await Promise.all(batch.map((junk) => sendJunk(() => connect({ host: '127.0.0.1', port: node.port }), junk)))));
       status.push(...(await Promise.all(batch.map((junk) => sendJunk(() => connect({ path: node.socket }), junk)))));
@@ -50,7 +50,7 @@ t.test('junk bytes flooding the HTTP port and the status socket: each answers 40
   const tally = (codes: string[]): Record<string, number> => codes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
   t.comment(`HTTP port: ${JSON.stringify(tally(httpCodes))}; status socket: ${JSON.stringify(tally(statusCodes))}`);
   t.ok(httpCodes.every((c) => c === '400' || c === '431' || c === 'closed'), 'the HTTP port answers junk with 400/431 or closes, never anything else');
-  t.ok(httpCodes.filter((c) => c === '400').length >= 10, 'most junk gets a clear 400');
+  t.ok(httpCodes.filter((c) => c === '400').length >= 5, 'most junk gets a clear 400');
   t.ok(statusCodes.every((c) => c === '400' || c === '431'), 'the status socket answers every piece of junk with 400 (or 431 for a huge header)');
   t.ok(status.filter((text) => statusOf(text) === 400).every((text) => text.includes('PROPANE_ERR_USAGE')), 'the status 400 carries an error code');
 

@@ -18,6 +18,7 @@ t.test('propane status prints a table, --json and --prometheus, and --watch redr
   t.match(table.stdout, /^SLOT\s+PID\s+STATE\s+RESTARTS\s+HTTP\s+WS\s+LAG\s+RSS\s+LAST EXIT$/m, 'the worker table has its columns');
   for (const [slot, pid] of pids.entries()) t.match(table.stdout, new RegExp(`^${slot}\\s+${pid}\\s+ready\\s+0\\s+\\d+\\s+\\d+\\s+[\\d.]+ms\\s+[\\d.]+M\\s+-$`, 'm'), `slot ${slot} shows pid ${pid}, ready, lag and RSS`);
   t.match(table.stdout, /^sessions\s+http \d+\/8\s+websocket \d+\/256\s+rejected http 0\s+websocket 0/m, 'node totals against the limits');
+  t.match(table.stdout, /^ledger\s+leased http \d+\s+websocket \d+\s+hung kills 0$/m, 'the permits leased to workers and hung kills');
   t.match(table.stdout, /^cluster\s+default .*quorum single_node \(met\)\s+observed 1\/1/m, 'the quorum');
   t.match(table.stdout, /^reload\s+none yet$/m, 'no reload yet');
 
