@@ -86,6 +86,9 @@ t.test('10,000 connection attempts against a limit of 8: every answer is 200 or 
   t.equal(valueOf(metrics, 'propane_requests_total', { class: '2xx' }), storm.ok, 'the node counted exactly the 200s the clients saw');
   t.equal(valueOf(metrics, 'propane_rejected_total', { reason: 'http_session_limit' }), storm.busy);
   t.same(settled.workers.map((w) => w.state), ['ready', 'ready'], 'both workers survived');
+  const backpressure = node.logs.filter((l) => l.event === 'backpressure');
+  t.ok(backpressure.length > 0 && backpressure.every((l) => l.reason === 'http_session_limit' && typeof l.slot === 'number'), 'refusals are logged as backpressure with the reason and the slot');
+  t.ok(backpressure.length <= 12, `rate-limited, not one line per refusal (${backpressure.length} lines for ${storm.busy} refusals)`);
 
   // Nothing leaked: the full limit is admissible again, and one more is refused.
   const held = await Promise.all(Array.from({ length: LIMIT }, () => rawConnect(node.port)));

@@ -1,20 +1,28 @@
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import tap from 'tap';
 
 export const LOAD_LOCK = '/tmp/propane-load.lock';
+
+/** What a test file may still take once it holds the lock: the per-file budget of package.json's tap.timeout. */
+const BUDGET_AFTER_LOCK_MS = 180_000;
 
 /**
  * Runs `fn` while holding the machine-wide load lock (HELPERS.md): a child
  * `flock` holds it until its stdin closes, which also happens if this
- * process dies, so the lock can never be left behind.
+ * process dies, so the lock can never be left behind. Waiting for another
+ * helper's load is not this file's time: tap's timeout covers the wait
+ * (bounded by waitMs) and starts afresh once the lock is held.
  */
-export async function withLoadLock<T>(fn: () => Promise<T>, waitMs = 150_000): Promise<T> {
+export async function withLoadLock<T>(fn: () => Promise<T>, waitMs = 420_000): Promise<T> {
+  tap.setTimeout(waitMs + BUDGET_AFTER_LOCK_MS);
   const holder = spawn('flock', [LOAD_LOCK, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${LOAD_LOCK} still held by another load after ${waitMs} ms`)), waitMs);
       holder.stdout.once('data', () => {
         clearTimeout(timer);
+        tap.setTimeout(BUDGET_AFTER_LOCK_MS);
         resolve();
       });
       holder.once('exit', (code) => {

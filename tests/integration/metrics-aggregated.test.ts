@@ -50,6 +50,13 @@ t.test('GET /metrics counts known traffic across workers, rejections, timeouts, 
   t.equal(busy.status, 503, 'the session over the limit is refused');
   const cut = await Promise.all(held.map((s) => readUntil(s, (text) => text.includes('request timeout\n'), 10_000)));
   t.same(cut.map(statusOf), [408, 408, 408], 'the held sessions get 408 after headerSeconds');
+  const headerTimeouts = (): typeof node.logs => node.logs.filter((l) => l.event === 'timeout' && l.reason === 'header');
+  await node.waitForLog(() => headerTimeouts().length >= 3);
+  const timeouts = headerTimeouts();
+  t.equal(timeouts.length, 3, 'each header timeout is logged once');
+  t.ok(timeouts.every((l) => typeof l.slot === 'number' && l.pid !== node.pid), 'each timeout is logged by its worker with the reason and the slot');
+  const bp = await node.waitForEvent('backpressure');
+  t.match(bp, { reason: 'http_session_limit', slot: Number }, 'the refusal is logged as backpressure with the reason');
 
   const e = await scrapeUntil(node, (x) => (valueOf(x, 'propane_requests_total', { class: '2xx' }) ?? 0) >= 7 && (valueOf(x, 'propane_timeouts_total', { reason: 'header' }) ?? 0) >= 3 && (valueOf(x, 'propane_rejected_total', { reason: 'http_session_limit' }) ?? 0) >= 1);
   t.ok(valueOf(e, 'propane_requests_total', { class: '2xx' })! >= 7, '7 GET / count in 2xx');
