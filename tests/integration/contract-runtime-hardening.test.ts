@@ -81,8 +81,12 @@ t.test('crash-looping slots back off, show crash_loop in /status and /metrics, a
   const metrics = parseExposition((await callStatusSocket(node.socket, 'GET', '/metrics', 5_000)).body);
   t.equal(valueOf(metrics, 'propane_crash_loop_slots'), 2);
   t.equal(valueOf(metrics, 'propane_workers', { state: 'ready' }), 0);
-  const forks = node.forkedPids.length;
-  t.ok(forks <= 12, `backoff bounds the respawns (${forks} forks in about 4 s for 2 slots)`);
+  for (const slot of [0, 1]) {
+    const delays = node.logs.filter((l) => l.event === 'worker_respawn_scheduled' && l.slot === slot).map((l) => l.delay_ms as number);
+    t.ok(delays.length >= 2 && delays.every((d, i) => i === 0 || d >= delays[i - 1]!), `slot ${slot}: respawn delays never shrink (${delays.join(', ')} ms)`);
+    t.ok(delays.at(-1)! > 50 && delays.every((d) => d <= 2_000), `slot ${slot}: they back off past respawnDelayMs, capped at maxBackoffSeconds`);
+  }
+  t.ok(node.forkedPids.length <= 20, `backoff bounds the respawns (${node.forkedPids.length} forks for 2 slots)`);
   for (const slot of [0, 1]) t.equal(node.logs.filter((l) => l.event === 'crash_loop' && l.slot === slot).length, 1, `crash_loop is logged once for slot ${slot}`);
   t.match(node.logs.find((l) => l.event === 'crash_loop'), { pid: node.pid, exits_in_window: Number, backoff_ms: Number });
   t.equal(node.logs.filter((l) => l.event === 'listening').length, 0, 'the node never claimed to serve');
