@@ -23,9 +23,9 @@ export class NodeTotals {
     addDelta(this.requests, stats.requests, prev?.requests);
     addDelta(this.rejected, stats.rejected, prev?.rejected);
     addDelta(this.timeouts, stats.timeouts, prev?.timeouts);
-    stats.latency.bucket_counts.forEach((n, i) => (this.latencyBuckets[i]! += n - (prev?.latency.bucket_counts[i] ?? 0)));
-    this.latencySum += stats.latency.sum_seconds - (prev?.latency.sum_seconds ?? 0);
-    this.latencyCount += stats.latency.count - (prev?.latency.count ?? 0);
+    stats.latency.bucket_counts.forEach((n, i) => (this.latencyBuckets[i]! += Math.max(0, n - (prev?.latency.bucket_counts[i] ?? 0))));
+    this.latencySum += Math.max(0, stats.latency.sum_seconds - (prev?.latency.sum_seconds ?? 0));
+    this.latencyCount += Math.max(0, stats.latency.count - (prev?.latency.count ?? 0));
   }
 
   forget(worker: number): void {

@@ -96,7 +96,6 @@ async function main(): Promise<void> {
     return fail('listen', err);
   }
   send({ type: 'worker_listening', schema_version: IPC_SCHEMA_VERSION, address: bound.address, port: bound.port });
-  logEvent(log, 'info', 'worker_ready', { port: bound.port }, 'worker ready');
   send({ type: 'worker_ready', schema_version: IPC_SCHEMA_VERSION });
 
   // Signals belong to the supervisor; a worker drains only when told to over IPC.

@@ -65,11 +65,8 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
 function installSignals(sup: Supervisor): void {
   process.on('SIGTERM', () => void sup.shutdown('SIGTERM'));
   process.on('SIGINT', () => void sup.shutdown('SIGINT'));
-  process.on('SIGHUP', () => {
-    void sup.reload().then((r) => {
-      if (r.outcome === 'refused') sup.log.warn({ event: 'reload_refused', reason: r.reason }, 'SIGHUP reload refused');
-    });
-  });
+  // The supervisor logs the outcome (reload_refused included) itself, once.
+  process.on('SIGHUP', () => void sup.reload());
 }
 
 function startSummary(config: Config, port: number, server: StatusServer): Record<string, unknown> {

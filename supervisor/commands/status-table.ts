@@ -18,6 +18,7 @@ export function renderStatusTable(s: StatusPayload): string {
   const t = s.totals;
   lines.push('');
   lines.push(`sessions  http ${t.sessions.http}/${t.limits.http}  websocket ${t.sessions.websocket}/${t.limits.websocket}  rejected http ${t.rejected.http_session_limit}  websocket ${t.rejected.websocket_session_limit}`);
+  lines.push(`ledger    leased http ${t.leased.http}  websocket ${t.leased.websocket}  hung kills ${t.hung_kills}`);
   const c = s.cluster;
   lines.push(`cluster   ${c.name}  node ${c.node_id}  quorum ${c.quorum.status} (${c.quorum.met ? 'met' : 'not met'})  observed ${c.observed_nodes}/${c.expected_nodes}  source ${c.membership_source}`);
   const r = s.reload.last;
