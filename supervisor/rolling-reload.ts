@@ -30,6 +30,8 @@ export async function runRollingReload(sup: Supervisor, next: Config, startedAt:
   }
   if (!failure) resize(sup, next.workers);
   else sup.applyConfig({ ...previous });
+  // The reload is over when the old workers are gone, not when they were told to drain.
+  await sup.drained();
 
   const durationMs = performance.now() - t0;
   const record: ReloadRecord = {

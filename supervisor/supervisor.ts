@@ -58,6 +58,8 @@ export class Supervisor {
   lastReload: ReloadRecord | null = null;
   #reloading: Promise<ReloadResponse> | null = null;
   #everReady = false;
+  /** Old workers that replace() asked to drain; a reload completes once they are gone. */
+  readonly #draining: WorkerProcess[] = [];
   readonly #ticker = new Ticker();
   readonly #opts: SupervisorOptions;
   #stopped!: (code: number) => void;
@@ -141,6 +143,8 @@ export class Supervisor {
    */
   async replace(slot: Slot, reason: DrainReason): Promise<string | null> {
     const old = slot.current;
+    // An empty slot (crash loop, --no-respawn) is filled by the replacement, not also by a pending respawn.
+    if (old === null) slot.cancelTimers();
     const next = this.spawn(slot, old === null);
     if ((await next.settled) !== 'ready') {
       next.planned = true;
@@ -148,13 +152,24 @@ export class Supervisor {
       const why = next.bootError ? `${next.bootError.phase} failed: ${next.bootError.message}` : 'exited before it was ready';
       return `slot ${slot.index}: replacement pid ${next.pid} ${why}`;
     }
+    // The old worker may have died while its replacement started; its respawn is moot now.
+    clearTimeout(slot.respawnTimer);
+    slot.respawnTimer = undefined;
+    slot.respawnAtMs = null;
     slot.current = next;
     this.#watchStability(slot, next);
     if (old && old !== next) {
       await sleep(this.config.propane.reloadOverlapSeconds * 1000);
       this.drain(old, reason);
+      this.#draining.push(old);
     }
     return null;
+  }
+
+  /** Resolves once every worker drained by replace() has exited (bounded by the drain's kill timer). */
+  async drained(): Promise<void> {
+    const pending = this.#draining.splice(0);
+    await Promise.all(pending.map(exited));
   }
 
   reload(): Promise<ReloadResponse> {
@@ -312,6 +327,8 @@ export class Supervisor {
     const wp = this.procs.get(worker.id);
     if (!wp) return;
     this.procs.delete(wp.id);
+    const draining = this.#draining.indexOf(wp);
+    if (draining >= 0) this.#draining.splice(draining, 1);
     wp.onExit();
     this.broker.forget(wp.id);
     this.totals.forget(wp.id);
