@@ -9,7 +9,7 @@ import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { AdmissionBroker } from './admission-broker.js';
 import { ClusterStateKeeper } from './cluster-state.js';
-import { computeRespawnDelayMs, isCrashLooping, pruneExits } from './crash-loop.js';
+import { NO_CRASHES, recordExit } from './crash-loop.js';
 import { forkWorker, setupCluster } from './fork.js';
 import { heartbeatIntervalMs, isHung, Ticker } from './heartbeat.js';
 import type { MembershipSource } from './membership/source.js';
@@ -357,17 +357,14 @@ export class Supervisor {
   }
 
   #scheduleRespawn(slot: Slot): void {
-    const now = performance.now();
     const policy = { ...this.config.propane.crashLoop, respawnDelayMs: this.config.propane.respawnDelayMs };
-    slot.exitsMs = pruneExits([...slot.exitsMs, now], now, policy);
-    const delayMs = computeRespawnDelayMs(slot.exitsMs, now, policy);
-    const looping = isCrashLooping(slot.exitsMs, now, policy);
-    if (looping && !slot.crashLooping) {
-      logEvent(this.log, 'error', 'crash_loop', { slot: slot.index, exits_in_window: slot.exitsMs.length, window_seconds: policy.windowSeconds, backoff_ms: delayMs, last_exit: slot.lastExit }, 'slot is crash-looping; backing off');
+    const { history, delayMs, crashLooping, entered } = recordExit(slot.crashHistory, performance.now(), policy);
+    slot.crashHistory = history;
+    if (entered) {
+      logEvent(this.log, 'error', 'crash_loop', { slot: slot.index, exits_in_window: history.exitsMs.length, window_seconds: policy.windowSeconds, backoff_ms: delayMs, last_exit: slot.lastExit }, 'slot is crash-looping; backing off');
     }
-    slot.crashLooping = looping;
     slot.respawnAtMs = Date.now() + delayMs;
-    logEvent(this.log, 'info', 'worker_respawn_scheduled', { slot: slot.index, delay_ms: delayMs, crash_loop: looping }, 'respawn scheduled');
+    logEvent(this.log, 'info', 'worker_respawn_scheduled', { slot: slot.index, delay_ms: delayMs, crash_loop: crashLooping }, 'respawn scheduled');
     slot.respawnTimer = setTimeout(() => {
       slot.respawnTimer = undefined;
       slot.respawnAtMs = null;
@@ -383,8 +380,7 @@ export class Supervisor {
     slot.stableTimer = setTimeout(() => {
       if (slot.current !== wp || !wp.isAlive) return;
       if (slot.crashLooping) logEvent(this.log, 'info', 'crash_loop_cleared', { slot: slot.index, worker_pid: wp.pid }, 'slot stable again');
-      slot.exitsMs = [];
-      slot.crashLooping = false;
+      slot.crashHistory = NO_CRASHES;
       this.pushClusterState();
     }, this.config.propane.crashLoop.stableSeconds * 1000);
   }
