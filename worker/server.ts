@@ -234,7 +234,8 @@ export class WorkerServer {
         let open = 0;
         for (const conn of this.#conns) {
           if (conn.upgraded || conn.closed) continue;
-          const quiet = !conn.req && conn.socket.bytesRead === conn.bytesReadAtIdle && now - conn.idleSince >= DRAIN_QUIET_MS;
+          // A socket still waiting for its permit is paused, so it reads nothing: not quiet, just not started.
+          const quiet = conn.held !== null && !conn.req && conn.socket.bytesRead === conn.bytesReadAtIdle && now - conn.idleSince >= DRAIN_QUIET_MS;
           if (quiet) conn.socket.end();
           else open++;
         }

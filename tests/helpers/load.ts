@@ -17,6 +17,8 @@ export interface LoadResult {
   refused: number;
   /** Any other error, by code or message. */
   otherErrors: Record<string, number>;
+  /** The first few failures, described (error code, socket reuse, local port), for the test's message. */
+  samples: string[];
   /** The X-Arlen-Worker-Pid of every 2xx answer. */
   pids: Set<number>;
 }
@@ -33,18 +35,28 @@ export function failures(r: LoadResult): number {
   return Object.values(r.non2xx).reduce((a, b) => a + b, 0) + r.resets + r.refused + Object.values(r.otherErrors).reduce((a, b) => a + b, 0);
 }
 
-export function startLoad(port: number, shape: LoadShape, opts: { concurrency?: number; path?: string; timeoutMs?: number } = {}): Load {
+export interface LoadOptions {
+  /** Request loops running at once (and sockets of the keep-alive agent); default 8. */
+  concurrency?: number;
+  path?: string;
+  timeoutMs?: number;
+  /** Each loop pauses a random 0..pauseMs between requests, so keep-alive sockets sit idle in the pool. */
+  pauseMs?: number;
+}
+
+export function startLoad(port: number, shape: LoadShape, opts: LoadOptions = {}): Load {
   const concurrency = opts.concurrency ?? 8;
   const path = opts.path ?? '/';
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const agent = shape === 'keepalive' ? new Agent({ keepAlive: true, maxSockets: concurrency }) : false;
-  const result: LoadResult = { ok: 0, non2xx: {}, resets: 0, refused: 0, otherErrors: {}, pids: new Set() };
+  const result: LoadResult = { ok: 0, non2xx: {}, resets: 0, refused: 0, otherErrors: {}, samples: [], pids: new Set() };
   let running = true;
   const okWaiters: Array<{ at: number; resolve: () => void }> = [];
 
   const once = (): Promise<void> =>
     new Promise((resolve) => {
       const headers = shape === 'per-request' ? { Connection: 'close' } : {};
+      const startedAt = performance.now();
       const req = request({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs }, (res) => {
         res.resume();
         res.on('error', (err) => tally(err));
@@ -63,6 +75,7 @@ export function startLoad(port: number, shape: LoadShape, opts: { concurrency?: 
       });
       const tally = (err: NodeJS.ErrnoException): void => {
         const code = err.code ?? err.message;
+        if (result.samples.length < 10) result.samples.push(`${new Date().toISOString()} ${code} ${err.message} after_ms=${Math.round(performance.now() - startedAt)} reused=${String(req.reusedSocket)} local_port=${String(req.socket?.localPort)}`);
         if (code === 'ECONNRESET' || /socket hang up/.test(err.message)) result.resets++;
         else if (code === 'ECONNREFUSED') result.refused++;
         else result.otherErrors[code] = (result.otherErrors[code] ?? 0) + 1;
@@ -74,7 +87,10 @@ export function startLoad(port: number, shape: LoadShape, opts: { concurrency?: 
     });
 
   const loops = Array.from({ length: concurrency }, async () => {
-    while (running) await once();
+    while (running) {
+      await once();
+      if (opts.pauseMs) await new Promise((r) => setTimeout(r, Math.random() * opts.pauseMs!));
+    }
   });
 
   return {

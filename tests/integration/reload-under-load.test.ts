@@ -1,14 +1,21 @@
 import t from 'tap';
-import { failures, startLoad, type LoadShape } from '../helpers/load.js';
+import { failures, startLoad, type LoadOptions, type LoadShape } from '../helpers/load.js';
 import { runCli, startPropane, waitGone } from '../helpers/propane.js';
 
 // SPEC section 6: "Under sustained load a reload fails no request: no 5xx, no
 // reset, no refused connection." Both load shapes, both scheduling policies.
 const WORKERS = 2;
 
+const LOADS: Array<{ name: string; shape: LoadShape; opts: LoadOptions; minOk: number }> = [
+  { name: 'busy keep-alive', shape: 'keepalive', opts: { concurrency: 8 }, minOk: 400 },
+  // Bursty clients leave sockets idle in the agent's pool: the drain closes those while the client may pick them.
+  { name: 'bursty keep-alive with idle pooled sockets', shape: 'keepalive', opts: { concurrency: 16, pauseMs: 200 }, minOk: 100 },
+  { name: 'one connection per request', shape: 'per-request', opts: { concurrency: 8 }, minOk: 400 },
+];
+
 for (const policy of ['none', 'round_robin'] as const) {
-  for (const shape of ['keepalive', 'per-request'] as LoadShape[]) {
-    t.test(`a reload of every worker under ${shape} load (scheduling ${policy}) fails no request and changes every pid`, async (t) => {
+  for (const { name, shape, opts, minOk } of LOADS) {
+    t.test(`a reload of every worker under ${name} load (scheduling ${policy}) fails no request and changes every pid`, async (t) => {
       const node = await startPropane(t, {
         workers: WORKERS,
         args: ['--scheduling-policy', policy],
@@ -17,23 +24,25 @@ for (const policy of ['none', 'round_robin'] as const) {
       const before = await node.readyWorkerPids();
       t.equal(before.length, WORKERS);
 
-      const load = startLoad(node.port, shape, { concurrency: 8 });
+      const load = startLoad(node.port, shape, opts);
       t.teardown(() => load.stop());
-      await load.waitForOk(200);
+      await load.waitForOk(minOk / 2);
       const reload = await runCli(['reload', '--json', '--status-socket', node.socket]);
       t.equal(reload.code, 0, `propane reload exits 0: ${reload.stderr}`);
       t.equal(JSON.parse(reload.stdout).outcome, 'completed');
-      await load.waitForOk(200);
+      await load.waitForOk(minOk / 2);
       const result = await load.stop();
 
       const after = await node.readyWorkerPids();
       t.equal(after.length, WORKERS, 'every slot has a ready worker');
       t.same(after.filter((pid) => before.includes(pid)), [], 'every worker pid changed');
       t.same(await waitGone(before, 10_000), [], 'the old workers are gone');
-      t.ok(after.every((pid) => result.pids.has(pid)), 'every new worker served load');
-      t.ok(before.every((pid) => result.pids.has(pid)), 'every old worker served load');
+      // A bursty agent reuses its most recent socket first, so it may never reach every worker.
+      const served = opts.pauseMs ? 'some' : 'every';
+      t.ok(after[served]((pid) => result.pids.has(pid)), `${served} new worker served load`);
+      t.ok(before[served]((pid) => result.pids.has(pid)), `${served} old worker served load`);
       t.equal(failures(result), 0, `no failed request: ${JSON.stringify({ ...result, pids: [...result.pids] })}`);
-      t.ok(result.ok >= 400, `${result.ok} requests answered 2xx`);
+      t.ok(result.ok >= minOk, `${result.ok} requests answered 2xx`);
     });
   }
 }
