@@ -132,7 +132,9 @@ export class Supervisor {
     wp.state = 'draining';
     const graceMs = Math.round(this.config.propane.gracefulShutdownSeconds * 1000);
     wp.send({ type: 'drain', schema_version: IPC_SCHEMA_VERSION, reason, grace_ms: graceMs, websocket_close_code: reason === 'shutdown' ? 1001 : 1012 });
-    wp.kill(graceMs + DRAIN_KILL_MARGIN_MS);
+    wp.kill(graceMs + DRAIN_KILL_MARGIN_MS, () =>
+      logEvent(this.log, 'warn', 'worker_killed', { slot: wp.slot, worker_pid: wp.pid, reason, grace_ms: graceMs }, 'worker still running after its drain; killing it'),
+    );
     this.pushClusterState();
   }
 

@@ -48,10 +48,13 @@ export class WorkerProcess {
     }
   }
 
-  /** SIGKILL now, or after `delayMs`; both are safe to call twice. */
-  kill(delayMs = 0): void {
+  /** SIGKILL now, or after `delayMs` (then `onKill` runs if it was still alive); both are safe to call twice. */
+  kill(delayMs = 0, onKill?: () => void): void {
     if (delayMs > 0) {
-      this.#killTimer ??= setTimeout(() => this.kill(), delayMs);
+      this.#killTimer ??= setTimeout(() => {
+        if (this.isAlive) onKill?.();
+        this.kill();
+      }, delayMs);
       return;
     }
     clearTimeout(this.#killTimer);
