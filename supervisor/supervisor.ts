@@ -413,14 +413,15 @@ export class Supervisor {
     wp.overMemoryChecks = rss > limitMb * 1024 * 1024 ? wp.overMemoryChecks + 1 : 0;
     const slot = this.slots[wp.slot];
     // Two readings in a row: one spike during a burst is not "stays over it".
-    if (wp.overMemoryChecks < 2 || wp.recycling || !slot || slot.current !== wp || this.#reloading || this.state !== 'running') return;
-    wp.recycling = true;
+    if (wp.overMemoryChecks < 2 || performance.now() < wp.recycleNotBeforeMs || !slot || slot.current !== wp || this.#reloading || this.state !== 'running') return;
+    wp.recycleNotBeforeMs = Infinity;
     logEvent(this.log, 'warn', 'worker_recycled', { slot: wp.slot, worker_pid: wp.pid, rss_bytes: rss, limit_mb: limitMb }, 'worker over maxWorkerMemoryMB; replacing it');
     void this.replace(slot, 'recycle').then((failure) => {
-      if (failure) {
-        wp.recycling = false;
-        logEvent(this.log, 'error', 'worker_recycled', { slot: wp.slot, worker_pid: wp.pid, failure }, 'replacement failed; the old worker keeps serving');
-      }
+      if (!failure) return;
+      // A replacement that cannot boot must not be retried at every heartbeat: wait as long as the crash-loop cap.
+      const retryMs = this.config.propane.crashLoop.maxBackoffSeconds * 1000;
+      wp.recycleNotBeforeMs = performance.now() + retryMs;
+      logEvent(this.log, 'error', 'worker_recycled', { slot: wp.slot, worker_pid: wp.pid, failure, retry_in_ms: retryMs }, 'replacement failed; the old worker keeps serving');
     });
   }
 }

@@ -22,7 +22,8 @@ export class WorkerProcess {
   cause: ExitCause | null = null;
   bootError: { phase: string; message: string; code?: string | undefined } | null = null;
   overMemoryChecks = 0;
-  recycling = false;
+  /** No memory recycle is tried before this performance.now(): Infinity during one, later after a failed one. */
+  recycleNotBeforeMs = 0;
   #killTimer: NodeJS.Timeout | undefined;
   #settle!: (outcome: 'ready' | 'exited') => void;
   /** Resolves once the process is ready, or has exited without ever being ready. */
