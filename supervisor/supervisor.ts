@@ -151,8 +151,7 @@ export class Supervisor {
     if ((await next.settled) !== 'ready') {
       next.planned = true;
       next.kill();
-      const why = next.bootError ? `${next.bootError.phase} failed: ${next.bootError.message}` : 'exited before it was ready';
-      return `slot ${slot.index}: replacement pid ${next.pid} ${why}`;
+      return `slot ${slot.index}: replacement pid ${next.pid} ${next.bootFailure}`;
     }
     // The old worker may have died while its replacement started; its respawn is moot now.
     clearTimeout(slot.respawnTimer);
@@ -168,7 +167,17 @@ export class Supervisor {
     return null;
   }
 
-  /** Resolves once every worker drained by replace() has exited (bounded by the drain's kill timer). */
+  /** Takes a slot out of service (a reload lowered `workers`): its worker drains and it is not refilled. */
+  retire(slot: Slot): void {
+    slot.retired = true;
+    slot.cancelTimers();
+    if (slot.current) {
+      this.drain(slot.current, 'scale_down');
+      this.#draining.push(slot.current);
+    }
+  }
+
+  /** Resolves once every worker drained by replace() or retire() has exited (bounded by the drain's kill timer). */
   async drained(): Promise<void> {
     const pending = this.#draining.splice(0);
     await Promise.all(pending.map(exited));

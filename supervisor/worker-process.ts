@@ -62,6 +62,11 @@ export class WorkerProcess {
     if (this.isAlive) this.worker.process.kill('SIGKILL');
   }
 
+  /** Why it never became ready, for reload outcomes: "load failed: ..." or "exited before it was ready". */
+  get bootFailure(): string {
+    return this.bootError ? `${this.bootError.phase} failed: ${this.bootError.message}` : 'exited before it was ready';
+  }
+
   onReady(): void {
     this.state = 'ready';
     this.readyAtMs = performance.now();
