@@ -37,10 +37,10 @@ for (const policy of ['none', 'round_robin'] as const) {
       t.equal(after.length, WORKERS, 'every slot has a ready worker');
       t.same(after.filter((pid) => before.includes(pid)), [], 'every worker pid changed');
       t.same(await waitGone(before, 10_000), [], 'the old workers are gone');
-      // A bursty agent reuses its most recent socket first, so it may never reach every worker.
-      const served = opts.pauseMs ? 'some' : 'every';
-      t.ok(after[served]((pid) => result.pids.has(pid)), `${served} new worker served load`);
-      t.ok(before[served]((pid) => result.pids.has(pid)), `${served} old worker served load`);
+      // Not "every": with SCHED_NONE the kernel may hand all keep-alive connections to one worker,
+      // and a bursty agent reuses its most recent socket first.
+      t.ok(before.some((pid) => result.pids.has(pid)), 'the old workers served load');
+      t.ok(after.some((pid) => result.pids.has(pid)), 'the new workers served load');
       t.equal(failures(result), 0, `no failed request: ${JSON.stringify({ ...result, pids: [...result.pids] })}`);
       t.ok(result.ok >= minOk, `${result.ok} requests answered 2xx`);
     });
