@@ -94,6 +94,12 @@ t.test('a reload with an invalid config file is refused, names the key, and chan
   const garbled = await runCli(['reload', '--json', '--status-socket', node.socket]);
   t.equal(garbled.code, 1);
   t.equal(JSON.parse(garbled.stdout).outcome, 'refused');
+  t.equal((await node.status()).totals.limits.http, 256);
+
+  writeFileSync(configFile, JSON.stringify({ runtimeLimits: { maxConcurrentHTTPSessions: 64 }, propane: { reloadOverlapSeconds: 0 } }));
+  const valid = await runCli(['reload', '--status-socket', node.socket]);
+  t.equal(valid.code, 0, valid.stderr);
+  t.equal((await node.status()).totals.limits.http, 64, 'a valid config takes effect with the reload');
 });
 
 t.test('a second reload while one runs is refused with a clear message, and the first completes', async (t) => {
