@@ -1,10 +1,13 @@
 import t from 'tap';
-import { failures, startLoad, type LoadOptions, type LoadShape } from '../helpers/load.js';
+import { failures, holdLoadLock, startLoad, type LoadOptions, type LoadShape } from '../helpers/load.js';
 import { runCli, startPropane, waitGone } from '../helpers/propane.js';
 
 // SPEC section 6: "Under sustained load a reload fails no request: no 5xx, no
 // reset, no refused connection." Both load shapes, both scheduling policies.
 const WORKERS = 2;
+
+// One load run at a time on the shared machine: the whole file holds the load lock.
+t.before(() => holdLoadLock(t, 60_000));
 
 const LOADS: Array<{ name: string; shape: LoadShape; opts: LoadOptions; minOk: number }> = [
   { name: 'busy keep-alive', shape: 'keepalive', opts: { concurrency: 8 }, minOk: 400 },
