@@ -17,6 +17,8 @@ export class Slot {
   respawnTimer: NodeJS.Timeout | undefined;
   stableTimer: NodeJS.Timeout | undefined;
   retired = false;
+  /** The replacement under way (reload or memory recycle); another waits for it rather than racing it. */
+  replacing: Promise<string | null> | null = null;
 
   constructor(index: number) {
     this.index = index;

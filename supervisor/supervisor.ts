@@ -144,6 +144,17 @@ export class Supervisor {
    * reason, or null on success; on failure the old worker keeps serving.
    */
   async replace(slot: Slot, reason: DrainReason): Promise<string | null> {
+    while (slot.replacing) await slot.replacing;
+    const done = this.#replace(slot, reason);
+    slot.replacing = done;
+    try {
+      return await done;
+    } finally {
+      slot.replacing = null;
+    }
+  }
+
+  async #replace(slot: Slot, reason: DrainReason): Promise<string | null> {
     const old = slot.current;
     // An empty slot (crash loop, --no-respawn) is filled by the replacement, not also by a pending respawn.
     if (old === null) slot.cancelTimers();
