@@ -1,6 +1,9 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, startPropane, waitGone } from '../helpers/propane.js';
+import { fixtureApp, sleep, startPropane, waitGone } from '../helpers/propane.js';
 
 // SPEC section 6: "with maxWorkerMemoryMB, a worker over it is replaced
 // gracefully, the replacement ready before the old one drains."
@@ -36,4 +39,24 @@ t.test('a worker whose RSS stays over maxWorkerMemoryMB is replaced: replacement
   t.not(status.workers[0]?.pid, old);
   t.equal(status.workers[0]?.restarts, 0, 'a planned replacement is no restart');
   t.match((await httpGet(node.port, '/')).body, /^ok from \d+\n$/);
+});
+
+t.test('when the replacement of a bloated worker fails, the old one keeps serving and the recycle is not retried at every heartbeat', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const app = join(dir, 'app.cjs');
+  copyFileSync(fixtureApp('i4-hog.cjs'), app);
+  const node = await startPropane(t, { app, workers: 1, config: { propane: { maxWorkerMemoryMB: 200, crashLoop: { maxBackoffSeconds: 30 } } } });
+  const [old] = await node.readyWorkerPids();
+  writeFileSync(app, `throw new Error('i4: the new code is broken');\n`);
+  const from = node.logs.length;
+  t.equal((await httpGet(node.port, '/hog?mb=250')).status, 200);
+
+  const failed = await node.waitForLog((l) => l.event === 'worker_recycled' && typeof l.failure === 'string', 20_000, from);
+  t.match(failed, { worker_pid: old, retry_in_ms: 30_000 });
+  t.match(failed.failure, /^slot 0: replacement pid \d+ load failed: i4: the new code is broken$/);
+  await sleep(3_000);
+  t.equal(node.logs.slice(from).filter((l) => l.event === 'worker_forked').length, 1, 'one replacement tried, not one per heartbeat');
+  t.same(await node.readyWorkerPids(), [old], 'the old worker keeps the slot');
+  t.equal((await httpGet(node.port, '/')).body, `ok from ${String(old)}\n`);
 });
