@@ -110,11 +110,15 @@ t.test('a second reload while one runs is refused with a clear message, and the 
   const second = await runCli(['reload', '--status-socket', node.socket]);
   t.equal(second.code, 1);
   t.match(second.stderr, /^propane: PROPANE_ERR_RELOAD_REFUSED reload refused: a reload is already in progress \(started at .+\); wait for it to finish\n$/);
-  t.equal((await node.status()).reload.in_progress, true);
+  const during = await node.status();
+  t.equal(during.reload.in_progress, true);
+  t.equal(during.supervisor.state, 'reloading');
+  t.equal(during.reload.last?.outcome, null, 'the running reload has no outcome yet');
   const done = await first;
   t.equal(done.code, 0, done.stderr);
   t.equal(JSON.parse(done.stdout).outcome, 'completed');
   const status = await node.status();
+  t.equal(status.supervisor.state, 'running');
   t.equal(status.reload.last?.outcome, 'completed', 'the refusal did not overwrite the running reload\'s record');
   t.equal(node.logs.slice(from).filter((l) => l.event === 'worker_forked').length, 1, 'one replacement, not two');
 });
