@@ -90,6 +90,10 @@ t.test('a reload with an invalid config file is refused, names the key, and chan
   t.match(status.reload.last?.reason, /propane\.gracefulShutdownSeconds/);
   t.equal(status.supervisor.state, 'running');
 
+  const overSocket = await callStatusSocket(node.socket, 'POST', '/reload', 30_000);
+  t.equal(overSocket.status, 409, 'POST /reload answers 409 when refused');
+  t.equal(JSON.parse(overSocket.body).outcome, 'refused');
+
   writeFileSync(configFile, '{ not json');
   const garbled = await runCli(['reload', '--json', '--status-socket', node.socket]);
   t.equal(garbled.code, 1);
