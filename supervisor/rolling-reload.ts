@@ -19,8 +19,7 @@ export async function runRollingReload(sup: Supervisor, next: Config, startedAt:
   const previous = sup.applyConfig(next);
 
   let failure: string | null = null;
-  for (const slot of sup.slots.filter((s) => !s.retired)) {
-    if (slot.index >= next.workers) break;
+  for (const slot of sup.slots.filter((s) => !s.retired).slice(0, next.workers)) {
     failure = await sup.replace(slot, 'reload');
     if (failure) break;
     if (sup.state !== 'reloading') {
@@ -28,8 +27,10 @@ export async function runRollingReload(sup: Supervisor, next: Config, startedAt:
       break;
     }
   }
-  if (!failure) resize(sup, next.workers);
+  if (!failure) failure = await resize(sup, next.workers);
   else sup.applyConfig({ ...previous });
+  // The reload is over when the old workers are gone, not when they were told to drain.
+  await sup.drained();
 
   const durationMs = performance.now() - t0;
   const record: ReloadRecord = {
@@ -45,17 +46,22 @@ export async function runRollingReload(sup: Supervisor, next: Config, startedAt:
   return { schema_version: 1, outcome: record.outcome!, reason: record.reason, started_at: record.started_at, finished_at: record.finished_at! };
 }
 
-/** A reload may change `workers`: new slots are forked, surplus slots drained and retired. */
-function resize(sup: Supervisor, workers: number): void {
+/**
+ * A reload may change `workers`: new slots are forked and waited for, surplus
+ * slots drained and retired. Resolves with the first new slot's failure, if any
+ * (that slot then respawns like any other).
+ */
+async function resize(sup: Supervisor, workers: number): Promise<string | null> {
   const active = sup.slots.filter((s) => !s.retired);
+  const added = [];
   for (let i = active.length; i < workers; i++) {
     const slot = new Slot(sup.slots.length);
     sup.slots.push(slot);
-    sup.spawn(slot);
+    added.push(sup.spawn(slot));
   }
-  for (const slot of active.slice(workers)) {
-    slot.retired = true;
-    slot.cancelTimers();
-    if (slot.current) sup.drain(slot.current, 'scale_down');
+  for (const slot of active.slice(workers)) sup.retire(slot);
+  for (const wp of added) {
+    if ((await wp.settled) !== 'ready') return `slot ${wp.slot}: new worker pid ${wp.pid} ${wp.bootFailure}`;
   }
+  return null;
 }

@@ -1,4 +1,5 @@
 import type { LastExit } from '../contracts/status.js';
+import { isCrashLooping, NO_CRASHES, type CrashHistory } from './crash-loop.js';
 import type { WorkerProcess } from './worker-process.js';
 
 /**
@@ -10,16 +11,21 @@ export class Slot {
   current: WorkerProcess | null = null;
   restarts = 0;
   hungKills = 0;
-  exitsMs: number[] = [];
+  crashHistory: CrashHistory = NO_CRASHES;
   lastExit: LastExit | null = null;
-  crashLooping = false;
   respawnAtMs: number | null = null;
   respawnTimer: NodeJS.Timeout | undefined;
   stableTimer: NodeJS.Timeout | undefined;
   retired = false;
+  /** The replacement under way (reload or memory recycle); another waits for it rather than racing it. */
+  replacing: Promise<string | null> | null = null;
 
   constructor(index: number) {
     this.index = index;
+  }
+
+  get crashLooping(): boolean {
+    return isCrashLooping(this.crashHistory);
   }
 
   cancelTimers(): void {

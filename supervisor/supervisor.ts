@@ -9,7 +9,7 @@ import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { AdmissionBroker } from './admission-broker.js';
 import { ClusterStateKeeper } from './cluster-state.js';
-import { computeRespawnDelayMs, isCrashLooping, pruneExits } from './crash-loop.js';
+import { NO_CRASHES, recordExit } from './crash-loop.js';
 import { forkWorker, setupCluster } from './fork.js';
 import { heartbeatIntervalMs, isHung, Ticker } from './heartbeat.js';
 import type { MembershipSource } from './membership/source.js';
@@ -58,6 +58,8 @@ export class Supervisor {
   lastReload: ReloadRecord | null = null;
   #reloading: Promise<ReloadResponse> | null = null;
   #everReady = false;
+  /** Old workers that replace() asked to drain; a reload completes once they are gone. */
+  readonly #draining: WorkerProcess[] = [];
   readonly #ticker = new Ticker();
   readonly #opts: SupervisorOptions;
   #stopped!: (code: number) => void;
@@ -130,7 +132,9 @@ export class Supervisor {
     wp.state = 'draining';
     const graceMs = Math.round(this.config.propane.gracefulShutdownSeconds * 1000);
     wp.send({ type: 'drain', schema_version: IPC_SCHEMA_VERSION, reason, grace_ms: graceMs, websocket_close_code: reason === 'shutdown' ? 1001 : 1012 });
-    wp.kill(graceMs + DRAIN_KILL_MARGIN_MS);
+    wp.kill(graceMs + DRAIN_KILL_MARGIN_MS, () =>
+      logEvent(this.log, 'warn', 'worker_killed', { slot: wp.slot, worker_pid: wp.pid, reason, grace_ms: graceMs }, 'worker still running after its drain; killing it'),
+    );
     this.pushClusterState();
   }
 
@@ -140,21 +144,54 @@ export class Supervisor {
    * reason, or null on success; on failure the old worker keeps serving.
    */
   async replace(slot: Slot, reason: DrainReason): Promise<string | null> {
+    while (slot.replacing) await slot.replacing;
+    const done = this.#replace(slot, reason);
+    slot.replacing = done;
+    try {
+      return await done;
+    } finally {
+      slot.replacing = null;
+    }
+  }
+
+  async #replace(slot: Slot, reason: DrainReason): Promise<string | null> {
     const old = slot.current;
+    // An empty slot (crash loop, --no-respawn) is filled by the replacement, not also by a pending respawn.
+    if (old === null) slot.cancelTimers();
     const next = this.spawn(slot, old === null);
     if ((await next.settled) !== 'ready') {
       next.planned = true;
       next.kill();
-      const why = next.bootError ? `${next.bootError.phase} failed: ${next.bootError.message}` : 'exited before it was ready';
-      return `slot ${slot.index}: replacement pid ${next.pid} ${why}`;
+      return `slot ${slot.index}: replacement pid ${next.pid} ${next.bootFailure}`;
     }
+    // The old worker may have died while its replacement started; its respawn is moot now.
+    clearTimeout(slot.respawnTimer);
+    slot.respawnTimer = undefined;
+    slot.respawnAtMs = null;
     slot.current = next;
     this.#watchStability(slot, next);
     if (old && old !== next) {
       await sleep(this.config.propane.reloadOverlapSeconds * 1000);
       this.drain(old, reason);
+      this.#draining.push(old);
     }
     return null;
+  }
+
+  /** Takes a slot out of service (a reload lowered `workers`): its worker drains and it is not refilled. */
+  retire(slot: Slot): void {
+    slot.retired = true;
+    slot.cancelTimers();
+    if (slot.current) {
+      this.drain(slot.current, 'scale_down');
+      this.#draining.push(slot.current);
+    }
+  }
+
+  /** Resolves once every worker drained by replace() or retire() has exited (bounded by the drain's kill timer). */
+  async drained(): Promise<void> {
+    const pending = this.#draining.splice(0);
+    await Promise.all(pending.map(exited));
   }
 
   reload(): Promise<ReloadResponse> {
@@ -312,6 +349,8 @@ export class Supervisor {
     const wp = this.procs.get(worker.id);
     if (!wp) return;
     this.procs.delete(wp.id);
+    const draining = this.#draining.indexOf(wp);
+    if (draining >= 0) this.#draining.splice(draining, 1);
     wp.onExit();
     this.broker.forget(wp.id);
     this.totals.forget(wp.id);
@@ -340,17 +379,14 @@ export class Supervisor {
   }
 
   #scheduleRespawn(slot: Slot): void {
-    const now = performance.now();
     const policy = { ...this.config.propane.crashLoop, respawnDelayMs: this.config.propane.respawnDelayMs };
-    slot.exitsMs = pruneExits([...slot.exitsMs, now], now, policy);
-    const delayMs = computeRespawnDelayMs(slot.exitsMs, now, policy);
-    const looping = isCrashLooping(slot.exitsMs, now, policy);
-    if (looping && !slot.crashLooping) {
-      logEvent(this.log, 'error', 'crash_loop', { slot: slot.index, exits_in_window: slot.exitsMs.length, window_seconds: policy.windowSeconds, backoff_ms: delayMs, last_exit: slot.lastExit }, 'slot is crash-looping; backing off');
+    const { history, delayMs, crashLooping, entered } = recordExit(slot.crashHistory, performance.now(), policy);
+    slot.crashHistory = history;
+    if (entered) {
+      logEvent(this.log, 'error', 'crash_loop', { slot: slot.index, exits_in_window: history.exitsMs.length, window_seconds: policy.windowSeconds, backoff_ms: delayMs, last_exit: slot.lastExit }, 'slot is crash-looping; backing off');
     }
-    slot.crashLooping = looping;
     slot.respawnAtMs = Date.now() + delayMs;
-    logEvent(this.log, 'info', 'worker_respawn_scheduled', { slot: slot.index, delay_ms: delayMs, crash_loop: looping }, 'respawn scheduled');
+    logEvent(this.log, 'info', 'worker_respawn_scheduled', { slot: slot.index, delay_ms: delayMs, crash_loop: crashLooping }, 'respawn scheduled');
     slot.respawnTimer = setTimeout(() => {
       slot.respawnTimer = undefined;
       slot.respawnAtMs = null;
@@ -366,8 +402,7 @@ export class Supervisor {
     slot.stableTimer = setTimeout(() => {
       if (slot.current !== wp || !wp.isAlive) return;
       if (slot.crashLooping) logEvent(this.log, 'info', 'crash_loop_cleared', { slot: slot.index, worker_pid: wp.pid }, 'slot stable again');
-      slot.exitsMs = [];
-      slot.crashLooping = false;
+      slot.crashHistory = NO_CRASHES;
       this.pushClusterState();
     }, this.config.propane.crashLoop.stableSeconds * 1000);
   }
@@ -398,14 +433,15 @@ export class Supervisor {
     wp.overMemoryChecks = rss > limitMb * 1024 * 1024 ? wp.overMemoryChecks + 1 : 0;
     const slot = this.slots[wp.slot];
     // Two readings in a row: one spike during a burst is not "stays over it".
-    if (wp.overMemoryChecks < 2 || wp.recycling || !slot || slot.current !== wp || this.#reloading || this.state !== 'running') return;
-    wp.recycling = true;
+    if (wp.overMemoryChecks < 2 || performance.now() < wp.recycleNotBeforeMs || !slot || slot.current !== wp || this.#reloading || this.state !== 'running') return;
+    wp.recycleNotBeforeMs = Infinity;
     logEvent(this.log, 'warn', 'worker_recycled', { slot: wp.slot, worker_pid: wp.pid, rss_bytes: rss, limit_mb: limitMb }, 'worker over maxWorkerMemoryMB; replacing it');
     void this.replace(slot, 'recycle').then((failure) => {
-      if (failure) {
-        wp.recycling = false;
-        logEvent(this.log, 'error', 'worker_recycled', { slot: wp.slot, worker_pid: wp.pid, failure }, 'replacement failed; the old worker keeps serving');
-      }
+      if (!failure) return;
+      // A replacement that cannot boot must not be retried at every heartbeat: wait as long as the crash-loop cap.
+      const retryMs = this.config.propane.crashLoop.maxBackoffSeconds * 1000;
+      wp.recycleNotBeforeMs = performance.now() + retryMs;
+      logEvent(this.log, 'error', 'worker_recycled', { slot: wp.slot, worker_pid: wp.pid, failure, retry_in_ms: retryMs }, 'replacement failed; the old worker keeps serving');
     });
   }
 }

@@ -22,7 +22,8 @@ export class WorkerProcess {
   cause: ExitCause | null = null;
   bootError: { phase: string; message: string; code?: string | undefined } | null = null;
   overMemoryChecks = 0;
-  recycling = false;
+  /** No memory recycle is tried before this performance.now(): Infinity during one, later after a failed one. */
+  recycleNotBeforeMs = 0;
   #killTimer: NodeJS.Timeout | undefined;
   #settle!: (outcome: 'ready' | 'exited') => void;
   /** Resolves once the process is ready, or has exited without ever being ready. */
@@ -48,14 +49,22 @@ export class WorkerProcess {
     }
   }
 
-  /** SIGKILL now, or after `delayMs`; both are safe to call twice. */
-  kill(delayMs = 0): void {
+  /** SIGKILL now, or after `delayMs` (then `onKill` runs if it was still alive); both are safe to call twice. */
+  kill(delayMs = 0, onKill?: () => void): void {
     if (delayMs > 0) {
-      this.#killTimer ??= setTimeout(() => this.kill(), delayMs);
+      this.#killTimer ??= setTimeout(() => {
+        if (this.isAlive) onKill?.();
+        this.kill();
+      }, delayMs);
       return;
     }
     clearTimeout(this.#killTimer);
     if (this.isAlive) this.worker.process.kill('SIGKILL');
+  }
+
+  /** Why it never became ready, for reload outcomes: "load failed: ..." or "exited before it was ready". */
+  get bootFailure(): string {
+    return this.bootError ? `${this.bootError.phase} failed: ${this.bootError.message}` : 'exited before it was ready';
   }
 
   onReady(): void {

@@ -234,7 +234,9 @@ export class WorkerServer {
     if (this.#draining) return;
     this.#draining = true;
     this.#deps.view.markDraining();
-    await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+    // Not awaited: net.Server#close calls back only once every connection has
+    // ended, and closing those is what the rest of the drain does.
+    this.#listener.close();
     for (const conn of this.#conns) if (conn.res && !conn.res.headersSent) conn.res.shouldKeepAlive = false;
     const deadline = performance.now() + graceMs;
     await new Promise<void>((resolve) => {
@@ -243,7 +245,8 @@ export class WorkerServer {
         let open = 0;
         for (const conn of this.#conns) {
           if (conn.upgraded || conn.closed) continue;
-          const quiet = !conn.req && conn.socket.bytesRead === conn.bytesReadAtIdle && now - conn.idleSince >= DRAIN_QUIET_MS;
+          // A socket still waiting for its permit is paused, so it reads nothing: not quiet, just not started.
+          const quiet = conn.held !== null && !conn.req && conn.socket.bytesRead === conn.bytesReadAtIdle && now - conn.idleSince >= DRAIN_QUIET_MS;
           if (quiet) conn.socket.end();
           else open++;
         }
