@@ -15,7 +15,7 @@ export function buildStatus(sup: Supervisor): StatusPayload {
       workers.push({
         slot: slot.index,
         pid: wp.pid,
-        state: wp.state,
+        state: sup.processState(wp),
         started_at: wp.startedAt.toISOString(),
         restarts: slot.restarts,
         last_exit: slot.lastExit,

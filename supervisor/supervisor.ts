@@ -290,8 +290,13 @@ export class Supervisor {
   }
 
   slotState(slot: Slot): 'starting' | 'ready' | 'draining' | 'crash_loop' | 'exited' {
-    if (slot.current?.isAlive) return slot.current.state;
+    if (slot.current?.isAlive) return this.processState(slot.current);
     return slot.crashLooping ? 'crash_loop' : 'exited';
+  }
+
+  /** A worker still booting in a crash-looping slot shows `crash_loop`: `starting` would hide the loop. */
+  processState(wp: WorkerProcess): 'starting' | 'ready' | 'draining' | 'crash_loop' {
+    return wp.state === 'starting' && this.slots[wp.slot]?.crashLooping ? 'crash_loop' : wp.state;
   }
 
   recordReload(record: ReloadRecord, durationMs: number): void {
