@@ -125,8 +125,13 @@ export class WorkerServer {
     this.#countRejection(reason);
     if (conn.closed) return;
     this.#conns.delete(conn);
-    this.#refuser.emit('connection', conn.socket);
-    conn.socket.resume();
+    // The refuser's own header timeout is never checked (connectionsCheckingInterval is off), and a refused
+    // socket is not in the sweep: bound its whole life here, so a silent or trickling client cannot pin it.
+    const socket = conn.socket;
+    const timer = setTimeout(() => socket.destroy(), this.#limits.header + LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+    this.#refuser.emit('connection', socket);
+    socket.resume();
   }
 
   #answerBusy(res: ServerResponse): void {
