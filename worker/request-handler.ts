@@ -5,7 +5,7 @@ import { logEvent } from '../shared/log.js';
 import type { LoadedApp } from './app-loader.js';
 import { serveBuiltin } from './builtin-endpoints.js';
 import type { ClusterView } from './cluster-view.js';
-import type { Conn } from './connection.js';
+import { connOf, type Conn } from './connection.js';
 import type { WorkerCounters } from './stats.js';
 
 export interface RequestContext {
@@ -44,19 +44,8 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
   if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   if (ctx.isDraining()) res.shouldKeepAlive = false;
 
-  res.once('finish', () => {
-    const seconds = (performance.now() - startedAt) / 1000;
-    ctx.counters.recordResponse(res.statusCode, seconds);
-    if (ctx.log.isLevelEnabled('debug')) {
-      const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
-      const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
-      logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
-    }
-    if (conn && conn.req === req) markIdle(conn);
-  });
-  res.once('close', () => {
-    if (conn && conn.req === req) markIdle(conn);
-  });
+  (res as TimedResponse)[kStartedAt] = startedAt;
+  res.on('close', (ctx as ListenerHolder)[kOnClose] ??= onResponseClose(ctx));
 
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -74,6 +63,36 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
   } catch (err) {
     failRequest(ctx, res, requestId, err);
   }
+}
+
+const kStartedAt = Symbol('propane.startedAt');
+const kOnClose = Symbol('propane.onResponseClose');
+type TimedResponse = ServerResponse & { [kStartedAt]?: number };
+type ListenerHolder = RequestContext & { [kOnClose]?: (this: ServerResponse) => void };
+
+/**
+ * One listener per server, not two closures per request: a ServerResponse
+ * emits 'close' after 'finish' (and alone when the client went away), so
+ * this one place counts finished responses and marks the connection idle.
+ */
+function onResponseClose(ctx: RequestContext): (this: ServerResponse) => void {
+  return function responseClosed(this: ServerResponse): void {
+    const req = this.req;
+    if (this.writableFinished) {
+      const seconds = (performance.now() - ((this as TimedResponse)[kStartedAt] ?? 0)) / 1000;
+      ctx.counters.recordResponse(this.statusCode, seconds);
+      if (ctx.log.isLevelEnabled('debug')) logRequest(ctx, req, this, seconds);
+    }
+    const conn = connOf(req.socket);
+    if (conn && conn.req === req) markIdle(conn);
+  };
+}
+
+function logRequest(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, seconds: number): void {
+  const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
+  const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
+  const requestId = res.getHeader('x-request-id');
+  logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
 }
 
 function markIdle(conn: Conn): void {
