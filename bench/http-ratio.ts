@@ -10,7 +10,7 @@ import { median, runWrk, wrkArgs, type WrkResult } from './wrk.js';
  * ratios, for keep-alive and for one connection per request.
  *
  *   flock /tmp/propane-load.lock is taken by the script itself.
- *   node dist/bench/http-ratio.js [--rounds 5] [--duration 5] [--connections 50] [--workers 2] [--policies round_robin,none] [--modes keepalive,close]
+ *   node dist/bench/http-ratio.js [--rounds 5] [--duration 5] [--connections 50] [--workers 2] [--policies round_robin,none] [--modes keepalive,close] [--propane-config file.json]
  */
 const { values } = parseArgs({
   options: {
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     policies: { type: 'string', default: 'round_robin,none' },
     modes: { type: 'string', default: 'keepalive,close' },
+    /** A propane.json for propane's side, e.g. to measure with cluster.emitHeaders false. */
+    'propane-config': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const policy of policies) {
     const baseline = await startBaseline(workers, policy);
-    const propane = await startPropane(workers, policy);
+    const propane = await startPropane(workers, policy, values['propane-config'] ? ['--config', values['propane-config']] : []);
     try {
       for (const mode of modes) {
         // Warm both (JIT, connection pools) before anything is recorded.
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
 function report(rows: Row[]): void {
   const bars = { keepalive: 0.97, close: 0.9 };
   const lines = [
-    `wrk ${wrkArgs({ port: 0, connections, durationSeconds }).slice(0, 4).join(' ')} (close: plus -H 'Connection: close'), ${workers} workers, ${rounds} interleaved rounds, medians`,
+    `propane config: ${values['propane-config'] ?? 'defaults'}; wrk ${wrkArgs({ port: 0, connections, durationSeconds }).slice(0, 4).join(' ')} (close: plus -H 'Connection: close'), ${workers} workers, ${rounds} interleaved rounds, medians`,
     '',
     '| policy | mode | node:cluster req/s | propane req/s | ratio | bar | node:cluster p99 ms | propane p99 ms |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
