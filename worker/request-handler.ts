@@ -6,6 +6,7 @@ import type { LoadedApp } from './app-loader.js';
 import { serveBuiltin } from './builtin-endpoints.js';
 import type { ClusterView } from './cluster-view.js';
 import { connOf, type Conn } from './connection.js';
+import { CAN_PRERENDER, PropaneResponse, renderHeaders } from './propane-response.js';
 import type { WorkerCounters } from './stats.js';
 
 export interface RequestContext {
@@ -39,12 +40,18 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
   }
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader('X-Request-Id', requestId);
-  for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
-  if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+  if (CAN_PRERENDER && res instanceof PropaneResponse) {
+    // REQUEST_ID admits only header-safe characters, so the id can be written as is.
+    res.propaneHeaders = `X-Request-Id: ${requestId}\r\n${renderedHeaders(ctx)}`;
+  } else {
+    res.setHeader('X-Request-Id', requestId);
+    for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
+    if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+  }
   if (ctx.isDraining()) res.shouldKeepAlive = false;
 
   (res as TimedResponse)[kStartedAt] = startedAt;
+  (res as TimedResponse)[kRequestId] = requestId;
   res.on('close', (ctx as ListenerHolder)[kOnClose] ??= onResponseClose(ctx));
 
   const url = req.url ?? '/';
@@ -66,9 +73,22 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
 }
 
 const kStartedAt = Symbol('propane.startedAt');
+const kRequestId = Symbol('propane.requestId');
 const kOnClose = Symbol('propane.onResponseClose');
-type TimedResponse = ServerResponse & { [kStartedAt]?: number };
+const kRendered = Symbol('propane.renderedHeaders');
+type TimedResponse = ServerResponse & { [kStartedAt]?: number; [kRequestId]?: string };
 type ListenerHolder = RequestContext & { [kOnClose]?: (this: ServerResponse) => void };
+type RenderCache = RequestContext & { [kRendered]?: { pairs: ReadonlyArray<readonly [string, string]>; text: string } };
+
+/** The cluster (and security) header lines, rendered again only when the cluster state changed. */
+function renderedHeaders(ctx: RequestContext): string {
+  const pairs = ctx.view.headers;
+  const cached = (ctx as RenderCache)[kRendered];
+  if (cached?.pairs === pairs) return cached.text;
+  const text = renderHeaders(ctx.securityHeaders ? [...pairs, ...SECURITY_HEADERS] : pairs);
+  (ctx as RenderCache)[kRendered] = { pairs, text };
+  return text;
+}
 
 /**
  * One listener per server, not two closures per request: a ServerResponse
@@ -91,7 +111,7 @@ function onResponseClose(ctx: RequestContext): (this: ServerResponse) => void {
 function logRequest(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, seconds: number): void {
   const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
   const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
-  const requestId = res.getHeader('x-request-id');
+  const requestId = (res as TimedResponse)[kRequestId];
   logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
 }
 
