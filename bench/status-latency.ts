@@ -9,9 +9,17 @@ import { runWrk } from './wrk.js';
  * while the workers are saturated (bar: p99 under 10 ms). wrk saturates the
  * workers; meanwhile GET /status is sent one at a time, every 10 ms.
  *
- *   node dist/bench/status-latency.js [--duration 8] [--policy round_robin]
+ *   node dist/bench/status-latency.js [--duration 8] [--policy round_robin] [--close]
  */
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, policy: { type: 'string', default: 'round_robin' }, workers: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '8' },
+    policy: { type: 'string', default: 'round_robin' },
+    workers: { type: 'string', default: '2' },
+    /** Saturate with one connection per request: under round_robin the supervisor itself accepts every one. */
+    close: { type: 'boolean', default: false },
+  },
+});
 const durationSeconds = Number(values.duration);
 
 function percentile(sorted: number[], p: number): number {
@@ -22,7 +30,7 @@ async function main(): Promise<string> {
   const node = await startPropane(Number(values.workers), values.policy as Policy);
   const samples: number[] = [];
   try {
-    const load = runWrk({ port: node.port, connections: 50, durationSeconds });
+    const load = runWrk({ port: node.port, connections: 50, durationSeconds, close: values.close });
     let loading = true;
     void load.finally(() => (loading = false));
     await new Promise((r) => setTimeout(r, 1000));
@@ -37,7 +45,7 @@ async function main(): Promise<string> {
     const sorted = [...samples].sort((a, b) => a - b);
     const p99 = percentile(sorted, 99);
     return [
-      `propane, ${values.workers} workers, ${values.policy}, saturated by wrk -t1 -c50 -d${durationSeconds}s (${wrk.requestsPerSec.toFixed(0)} req/s); GET /status on the Unix socket every 10 ms, from second 1`,
+      `propane, ${values.workers} workers, ${values.policy}, saturated by wrk -t1 -c50 -d${durationSeconds}s${values.close ? " -H 'Connection: close'" : ''} (${wrk.requestsPerSec.toFixed(0)} req/s); GET /status on the Unix socket every 10 ms, from second 1`,
       '',
       '| samples | p50 ms | p90 ms | p99 ms | max ms | bar |',
       '| ---: | ---: | ---: | ---: | ---: | --- |',
