@@ -50,8 +50,8 @@ export const PropaneSettings = z.strictObject({
   workerTimeoutSeconds: seconds.default(30),
   crashLoop: CrashLoop.prefault({}),
   maxWorkerMemoryMB: z.int().min(0).max(1_048_576).default(0),
-  /** node:cluster's scheduling policy; docs/scheduling.md has the measurements behind the `round_robin` default. */
-  schedulingPolicy: z.enum(SCHEDULING_POLICIES).default('round_robin'),
+  /** node:cluster's scheduling policy; docs/scheduling.md has the measurements behind the `none` default. */
+  schedulingPolicy: z.enum(SCHEDULING_POLICIES).default('none'),
   respawn: z.boolean().default(true),
   pidFile: z.string().min(1).nullable().default(null),
 });
