@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import t from 'tap';
 import { isCompleteResponse } from '../helpers/http.js';
-import { withLoadLock } from '../helpers/load-lock.js';
+import { LoadLockBusy, withLoadLock } from '../helpers/load-lock.js';
 import { isAlive, startPropane } from '../helpers/propane.js';
 import { parseResponse } from '../helpers/sessions.js';
 
@@ -71,7 +71,7 @@ t.test(`8 workers under ${ATTEMPTS} connection attempts: every answer is 200 or 
   let maxSessions = 0;
   let samples = 0;
 
-  await withLoadLock(async () => {
+  const ran = await withLoadLock(async () => {
     let next = 0;
     let running = true;
     const sampler = (async () => {
@@ -95,7 +95,13 @@ t.test(`8 workers under ${ATTEMPTS} connection attempts: every answer is 200 or 
     );
     running = false;
     await sampler;
+    return true;
+  }).catch((err: unknown) => {
+    if (err instanceof LoadLockBusy) return false;
+    throw err;
   });
+  // Another session's benchmark held the machine-wide load lock too long: say so rather than load a busy machine.
+  if (!ran) return t.plan(0, 'the load lock stayed busy for 120 s; the stress was not run');
 
   t.equal(outcomes.ok + outcomes.busy + outcomes.bad, ATTEMPTS);
   t.equal(outcomes.bad, 0, `every answer was 200 or the exact 503 (bad: ${bad.join(' | ')})`);
