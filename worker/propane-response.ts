@@ -12,6 +12,8 @@ const storeHeader = (ServerResponse.prototype as unknown as { _storeHeader?: Sto
  * state change and written after the status line in one concatenation.
  */
 export class PropaneResponse<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {
+  /** The request id to echo as X-Request-Id, header-safe; '' for none. An X-Request-Id the app set itself wins. */
+  propaneRequestId = '';
   /** Complete `Name: value\r\n` lines, already validated, or '' for none. */
   propaneHeaders = '';
 }
@@ -21,7 +23,9 @@ export const CAN_PRERENDER = typeof storeHeader === 'function';
 
 if (storeHeader) {
   (PropaneResponse.prototype as unknown as { _storeHeader: StoreHeader })._storeHeader = function storePropaneHeader(this: ServerResponse, firstLine: string, headers: unknown): void {
-    storeHeader.call(this, firstLine + (this as PropaneResponse).propaneHeaders, headers);
+    const self = this as PropaneResponse;
+    const id = self.propaneRequestId !== '' && !self.hasHeader('x-request-id') ? `X-Request-Id: ${self.propaneRequestId}\r\n` : '';
+    storeHeader.call(this, firstLine + id + self.propaneHeaders, headers);
   };
 }
 

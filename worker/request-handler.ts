@@ -42,7 +42,8 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
   const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   if (CAN_PRERENDER && res instanceof PropaneResponse) {
     // REQUEST_ID admits only header-safe characters, so the id can be written as is.
-    res.propaneHeaders = `X-Request-Id: ${requestId}\r\n${renderedHeaders(ctx)}`;
+    res.propaneRequestId = requestId;
+    res.propaneHeaders = renderedHeaders(ctx);
   } else {
     res.setHeader('X-Request-Id', requestId);
     for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
