@@ -23,9 +23,11 @@ export interface Running {
 }
 
 const started = new Set<ChildProcess>();
-// Whatever happens to the harness, it leaves nothing running.
+const sockets = new Set<string>();
+// Whatever happens to the harness, it leaves nothing running and no socket file behind.
 process.once('exit', () => {
   for (const c of started) c.kill('SIGKILL');
+  for (const s of sockets) rmSync(s, { force: true });
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
@@ -42,6 +44,7 @@ export function freePort(): Promise<number> {
 
 function track(child: ChildProcess, name: string, port: number, statusSocket?: string): Running {
   started.add(child);
+  if (statusSocket) sockets.add(statusSocket);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     name,
@@ -54,7 +57,10 @@ function track(child: ChildProcess, name: string, port: number, statusSocket?: s
       await exited;
       clearTimeout(timer);
       started.delete(child);
-      if (statusSocket) rmSync(statusSocket, { force: true });
+      if (statusSocket) {
+        rmSync(statusSocket, { force: true });
+        sockets.delete(statusSocket);
+      }
     },
   };
 }
