@@ -50,7 +50,7 @@ export const PropaneSettings = z.strictObject({
   workerTimeoutSeconds: seconds.default(30),
   crashLoop: CrashLoop.prefault({}),
   maxWorkerMemoryMB: z.int().min(0).max(1_048_576).default(0),
-  /** node:cluster's scheduling policy; see docs/scheduling.md for why `none` is the default. */
+  /** node:cluster's scheduling policy; docs/scheduling.md has the measurements behind the `none` default. */
   schedulingPolicy: z.enum(SCHEDULING_POLICIES).default('none'),
   respawn: z.boolean().default(true),
   pidFile: z.string().min(1).nullable().default(null),

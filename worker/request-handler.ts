@@ -5,7 +5,8 @@ import { logEvent } from '../shared/log.js';
 import type { LoadedApp } from './app-loader.js';
 import { serveBuiltin } from './builtin-endpoints.js';
 import type { ClusterView } from './cluster-view.js';
-import type { Conn } from './connection.js';
+import { connOf, type Conn } from './connection.js';
+import { CAN_PRERENDER, PropaneResponse, renderHeaders } from './propane-response.js';
 import type { WorkerCounters } from './stats.js';
 
 export interface RequestContext {
@@ -39,24 +40,20 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
   }
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader('X-Request-Id', requestId);
-  for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
-  if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+  if (CAN_PRERENDER && res instanceof PropaneResponse) {
+    // REQUEST_ID admits only header-safe characters, so the id can be written as is.
+    res.propaneRequestId = requestId;
+    res.propaneHeaders = renderedHeaders(ctx);
+  } else {
+    res.setHeader('X-Request-Id', requestId);
+    for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
+    if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+  }
   if (ctx.isDraining()) res.shouldKeepAlive = false;
 
-  res.once('finish', () => {
-    const seconds = (performance.now() - startedAt) / 1000;
-    ctx.counters.recordResponse(res.statusCode, seconds);
-    if (ctx.log.isLevelEnabled('debug')) {
-      const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
-      const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
-      logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
-    }
-    if (conn) settleAfterResponse(conn, req);
-  });
-  res.once('close', () => {
-    if (conn && conn.req === req && (req.complete || conn.socket.destroyed)) markIdle(conn);
-  });
+  (res as TimedResponse)[kStartedAt] = startedAt;
+  (res as TimedResponse)[kRequestId] = requestId;
+  res.on('close', (ctx as ListenerHolder)[kOnClose] ??= onResponseClose(ctx));
 
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -87,6 +84,49 @@ function settleAfterResponse(conn: Conn, req: IncomingMessage): void {
   req.once('end', () => {
     if (conn.req === req) markIdle(conn);
   });
+}
+
+const kStartedAt = Symbol('propane.startedAt');
+const kRequestId = Symbol('propane.requestId');
+const kOnClose = Symbol('propane.onResponseClose');
+const kRendered = Symbol('propane.renderedHeaders');
+type TimedResponse = ServerResponse & { [kStartedAt]?: number; [kRequestId]?: string };
+type ListenerHolder = RequestContext & { [kOnClose]?: (this: ServerResponse) => void };
+type RenderCache = RequestContext & { [kRendered]?: { pairs: ReadonlyArray<readonly [string, string]>; text: string } };
+
+/** The cluster (and security) header lines, rendered again only when the cluster state changed. */
+function renderedHeaders(ctx: RequestContext): string {
+  const pairs = ctx.view.headers;
+  const cached = (ctx as RenderCache)[kRendered];
+  if (cached?.pairs === pairs) return cached.text;
+  const text = renderHeaders(ctx.securityHeaders ? [...pairs, ...SECURITY_HEADERS] : pairs);
+  (ctx as RenderCache)[kRendered] = { pairs, text };
+  return text;
+}
+
+/**
+ * One listener per server, not two closures per request: a ServerResponse
+ * emits 'close' after 'finish' (and alone when the client went away), so
+ * this one place counts finished responses and marks the connection idle.
+ */
+function onResponseClose(ctx: RequestContext): (this: ServerResponse) => void {
+  return function responseClosed(this: ServerResponse): void {
+    const req = this.req;
+    if (this.writableFinished) {
+      const seconds = (performance.now() - ((this as TimedResponse)[kStartedAt] ?? 0)) / 1000;
+      ctx.counters.recordResponse(this.statusCode, seconds);
+      if (ctx.log.isLevelEnabled('debug')) logRequest(ctx, req, this, seconds);
+    }
+    const conn = connOf(req.socket);
+    if (conn) settleAfterResponse(conn, req);
+  };
+}
+
+function logRequest(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, seconds: number): void {
+  const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
+  const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
+  const requestId = (res as TimedResponse)[kRequestId];
+  logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
 }
 
 function markIdle(conn: Conn): void {

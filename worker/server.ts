@@ -10,6 +10,7 @@ import type { Admission } from './admission.js';
 import type { LoadedApp } from './app-loader.js';
 import type { ClusterView } from './cluster-view.js';
 import { attachConn, connOf, type Conn } from './connection.js';
+import { PropaneResponse } from './propane-response.js';
 import { handleRequest, type RequestContext } from './request-handler.js';
 import { BUSY_BODY, TIMEOUT_BODY, rawResponse } from './raw-responses.js';
 import type { RejectReason, TimeoutReason, WorkerCounters } from './stats.js';
@@ -73,7 +74,7 @@ export class WorkerServer {
     this.#listener = createNetServer({ pauseOnConnect: true }, (socket) => this.#onConnection(socket));
     // Our sweep owns every timeout, so it can answer with the 408 of SPEC section 8 and count the reason.
     const httpOptions = { requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0, connectionsCheckingInterval: 2 ** 31 - 1 };
-    this.#http = createHttpServer(httpOptions, (req, res) => handleRequest(this.#ctx, connOf(req.socket), req, res));
+    this.#http = createHttpServer({ ...httpOptions, ServerResponse: PropaneResponse }, (req, res) => handleRequest(this.#ctx, connOf(req.socket), req, res));
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket as Socket, head));
     this.#http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(err, socket));
     this.#refuser = createHttpServer({ ...httpOptions, headersTimeout: this.#limits.header, requestTimeout: this.#limits.header }, (_req, res) => this.#answerBusy(res));
@@ -126,8 +127,13 @@ export class WorkerServer {
     this.#countRejection(reason);
     if (conn.closed) return;
     this.#conns.delete(conn);
-    this.#refuser.emit('connection', conn.socket);
-    conn.socket.resume();
+    // The refuser's own header timeout is never checked (connectionsCheckingInterval is off), and a refused
+    // socket is not in the sweep: bound its whole life here, so a silent or trickling client cannot pin it.
+    const socket = conn.socket;
+    const timer = setTimeout(() => socket.destroy(), this.#limits.header + LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+    this.#refuser.emit('connection', socket);
+    socket.resume();
   }
 
   #answerBusy(res: ServerResponse): void {

@@ -1,0 +1,27 @@
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import hello from './hello-app.js';
+
+/**
+ * Plain node:cluster serving the same handler as propane: the baseline of
+ * SPEC section 12. Usage: node dist/bench/baseline-cluster.js <port> <workers> <round_robin|none>
+ */
+const [port, workers, policy] = [Number(process.argv[2]), Number(process.argv[3] ?? 2), process.argv[4] ?? 'none'];
+
+if (cluster.isPrimary) {
+  cluster.schedulingPolicy = policy === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  let listening = 0;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('listening', () => {
+    if (++listening === workers) process.stdout.write('ready\n');
+  });
+  const stop = (): void => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    setTimeout(() => process.exit(0), 200).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} else {
+  createServer(hello).listen(port, '127.0.0.1');
+  process.on('disconnect', () => process.exit(0));
+}

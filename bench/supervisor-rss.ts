@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { callStatusSocket } from '../supervisor/status-client.js';
+import { withLoadLock } from './load-lock.js';
+import { startPropane, type Policy } from './servers.js';
+import { runWrk } from './wrk.js';
+
+/**
+ * SPEC section 12: the supervisor's RSS with 8 workers stays under 80 MB.
+ * Read from /proc (VmRSS, VmHWM: the peak) at rest, during load and after.
+ *
+ *   node dist/bench/supervisor-rss.js [--workers 8]
+ */
+const { values } = parseArgs({ options: { workers: { type: 'string', default: '8' }, policy: { type: 'string', default: 'round_robin' } } });
+
+function memMB(pid: number): { rss: number; peak: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+async function main(): Promise<string> {
+  const node = await startPropane(Number(values.workers), values.policy as Policy);
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    const rest = memMB(node.pid);
+    const load = runWrk({ port: node.port, connections: 100, durationSeconds: 5 });
+    const during: number[] = [];
+    let loading = true;
+    void load.finally(() => (loading = false));
+    while (loading) {
+      await callStatusSocket(node.statusSocket!, 'GET', '/status', 5_000);
+      await callStatusSocket(node.statusSocket!, 'GET', '/metrics', 5_000);
+      during.push(memMB(node.pid).rss);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await load;
+    const after = memMB(node.pid);
+    return [
+      `propane supervisor, ${values.workers} workers; RSS from /proc/<pid>/status; load: wrk -t1 -c100 -d5s plus /status and /metrics every 200 ms`,
+      '',
+      '| at rest MB | max during load MB | after MB | peak (VmHWM) MB | bar |',
+      '| ---: | ---: | ---: | ---: | --- |',
+      `| ${rest.rss.toFixed(1)} | ${Math.max(...during).toFixed(1)} | ${after.rss.toFixed(1)} | **${after.peak.toFixed(1)}** | ${after.peak < 80 ? '<' : '>='} 80 MB |`,
+    ].join('\n');
+  } finally {
+    await node.stop();
+  }
+}
+
+process.stdout.write(`${await withLoadLock(main)}\n`);
