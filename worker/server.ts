@@ -26,8 +26,15 @@ export interface WorkerServerDeps {
   log: Logger;
 }
 
-/** A connection idle this long during a drain is closed: its client is not mid-request. */
-const DRAIN_QUIET_MS = 250;
+/**
+ * A connection idle this long during a drain is closed. Closing an idle
+ * keep-alive socket races a client that reuses it at that instant (HTTP/1.1
+ * has no way around it); client pools reuse their most recent socket first,
+ * so a socket quiet for a second is rarely the one picked next, while busy
+ * connections are answered with Connection: close instead of being closed.
+ * 250 ms still let a bursty pooled client hit the race in our reload test.
+ */
+const DRAIN_QUIET_MS = 1000;
 const DRAIN_SWEEP_MS = 50;
 /** How long a refused or timed-out socket may linger to read the client's bytes before it is destroyed. */
 const LINGER_MS = 2000;
