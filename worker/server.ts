@@ -223,7 +223,9 @@ export class WorkerServer {
     if (this.#draining) return;
     this.#draining = true;
     this.#deps.view.markDraining();
-    await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+    // Not awaited: net.Server#close calls back only once every connection has ended, and
+    // ending the idle keep-alive connections is exactly what the loop below does.
+    this.#listener.close();
     for (const conn of this.#conns) if (conn.res && !conn.res.headersSent) conn.res.shouldKeepAlive = false;
     const deadline = performance.now() + graceMs;
     await new Promise<void>((resolve) => {

@@ -47,8 +47,9 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     await server.listen();
     if (config.propane.pidFile) writePidFile(config.propane.pidFile);
     installSignals(sup);
-    await sup.start();
+    // Logged before the first fork, so a start reads in order: supervisor_started, worker_forked, worker_ready, listening.
     logEvent(log, 'info', 'supervisor_started', startSummary(config, port, server), `propane ${VERSION} supervising ${config.workers} workers on ${config.host}:${port}`);
+    await sup.start();
     const code = await sup.stopped;
     await server.close();
     if (config.propane.pidFile) removePidFile(config.propane.pidFile);
