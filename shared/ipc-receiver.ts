@@ -3,17 +3,17 @@ import type { Logger } from './log.js';
 import { logEvent } from './log.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 
-/**
- * Validates every IPC message on receipt. Junk is logged as `ipc_rejected`
- * (rate-limited, so a flood cannot flood the log) and dropped; it never
- * throws into the caller.
- */
 export interface IpcReceiverOptions {
   /** One `ipc_rejected` line per window; the rest are counted in `suppressed_since_last`. */
   windowMs?: number;
   now?: () => number;
 }
 
+/**
+ * Validates every IPC message on receipt. Junk is logged as `ipc_rejected`
+ * (rate-limited, so a flood cannot flood the log) and dropped; it never
+ * throws into the caller.
+ */
 export function createIpcReceiver<S extends z.ZodType>(schema: S, log: Logger, from: string, handle: (msg: z.infer<S>) => void, opts: IpcReceiverOptions = {}): (raw: unknown) => void {
   const limiter = new RateLimitedLog(opts.windowMs ?? 10_000);
   const now = opts.now ?? Date.now;

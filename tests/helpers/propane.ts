@@ -29,6 +29,8 @@ export interface StartOptions {
   /** Wait until every slot has a ready worker (default), or only until the node serves. */
   waitFor?: 'all' | 'listening' | 'nothing';
   timeoutMs?: number;
+  /** The status socket path; default: a fresh one from tempSocketPath(). */
+  socket?: string;
 }
 
 interface Teardown {
@@ -53,7 +55,7 @@ export class PropaneNode {
   readonly #dir: string;
 
   constructor(opts: StartOptions) {
-    this.socket = tempSocketPath();
+    this.socket = opts.socket ?? tempSocketPath();
     this.#dir = mkdtempSync(join(tmpdir(), 'propane-test-'));
     const args = [CLI, 'start'];
     if (opts.app) args.push(opts.app);
