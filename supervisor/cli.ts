@@ -18,7 +18,7 @@ const program = new Command('propane')
   .exitOverride()
   .showHelpAfterError(false)
   .configureOutput({
-    outputError: (text, write) => write(`propane: PROPANE_ERR_USAGE ${text.replace(/^error: /, '').trim()}. Fix: see propane --help.\n`),
+    outputError: (text, write) => write(`propane: PROPANE_ERR_USAGE ${text.replace(/^error: /, '').trim().replace(/\.$/, '')}. Fix: see propane --help.\n`),
   });
 
 function withConfigOptions(cmd: Command): Command {
