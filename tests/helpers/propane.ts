@@ -48,6 +48,8 @@ export class PropaneNode {
   readonly proc: ChildProcess;
   readonly socket: string;
   readonly logs: LogLine[] = [];
+  /** Lines on stdout that are not JSON log lines (there should be none). */
+  readonly nonJson: string[] = [];
   stderr = '';
   port = 0;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -96,6 +98,7 @@ export class PropaneNode {
     try {
       parsed = JSON.parse(line) as LogLine;
     } catch {
+      if (line.trim() !== '') this.nonJson.push(line);
       return;
     }
     this.logs.push(parsed);
