@@ -22,7 +22,8 @@ t.test('junk a worker sends over IPC is logged once as ipc_rejected (rate limite
   t.match(fresh.workers[0], { pid, state: 'ready', restarts: 0, last_exit: null }, 'the same worker, never restarted; heartbeats still flow');
   t.equal(fresh.supervisor.state, 'running');
   const lines = node.logs.filter((l) => l.event === 'ipc_rejected');
-  t.equal(lines.length, 1, `252 junk messages within the window make one line, not ${lines.length}`);
+  // 252 junk messages: one line per 10 s window (two if the start was slow enough to straddle one).
+  t.ok(lines.length >= 1 && lines.length <= 2, `252 junk messages make at most two lines, not ${lines.length}`);
   t.notOk(node.logs.slice(sinceJunk).some((l) => l.event === 'worker_exit' || (typeof l.level === 'number' && l.level >= 50)), 'no exit, no error after the junk');
 
   const stopped = await node.stop();
