@@ -69,7 +69,7 @@ export class PropaneNode {
       args.push('--config', file);
     }
     args.push(...(opts.args ?? []));
-    this.proc = spawn(process.execPath, args, { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((res) => this.proc.once('exit', (code, signal) => res({ code, signal })));
     let buffered = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -241,10 +241,19 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * `node <args>` as an operator runs it. tap's @tapjs/processinfo hooks every spawn and puts its
+ * `--import` loader into NODE_OPTIONS, which would load into the supervisor, every worker and
+ * every CLI run (~25 MB of RSS each, and start-up time); `env -u` drops it before node starts.
+ */
+export function nodeCommand(args: string[]): [string, string[]] {
+  return ['/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]];
+}
+
 /** Runs the CLI once (config, status, reload, stop) and collects its output. */
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tmpdir(), env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...nodeCommand([CLI, ...args]), { cwd: opts.cwd ?? tmpdir(), env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
