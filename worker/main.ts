@@ -58,6 +58,23 @@ async function main(): Promise<void> {
   };
   const server = new WorkerServer({ config, app, view, counters, admission, log });
 
+  let draining = false;
+  /** Stop accepting, finish what is in flight, close the app, exit 0. Runs once, whoever asks first. */
+  const drainAndExit = (reason: string, graceMs: number, closeCode: 1001 | 1012): void => {
+    if (draining) return;
+    draining = true;
+    logEvent(log, 'info', 'worker_draining', { reason, grace_ms: graceMs }, 'draining');
+    void server.drain(graceMs, closeCode).then(async () => {
+      await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
+      logEvent(log, 'info', 'worker_drained', { reason }, 'drained');
+      exiting = true;
+      send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
+      server.destroy();
+      counters.close();
+      setTimeout(() => process.exit(0), 20);
+    });
+  };
+
   process.on(
     'message',
     createIpcReceiver(SupervisorToWorker, log, 'supervisor', (msg) => {
@@ -72,17 +89,7 @@ async function main(): Promise<void> {
           view.update(msg.state);
           return;
         case 'drain':
-          logEvent(log, 'info', 'worker_draining', { reason: msg.reason, grace_ms: msg.grace_ms }, 'draining');
-          void server.drain(msg.grace_ms, msg.websocket_close_code).then(async () => {
-            await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
-            logEvent(log, 'info', 'worker_drained', { reason: msg.reason }, 'drained');
-            exiting = true;
-            send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
-            server.destroy();
-            counters.close();
-            setTimeout(() => process.exit(0), 20);
-          });
-          return;
+          return drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
         default:
           return assertNever(msg);
       }
@@ -99,9 +106,13 @@ async function main(): Promise<void> {
   logEvent(log, 'info', 'worker_ready', { port: bound.port }, 'worker ready');
   send({ type: 'worker_ready', schema_version: IPC_SCHEMA_VERSION });
 
-  // Signals belong to the supervisor; a worker drains only when told to over IPC.
+  // SIGINT and SIGHUP reach workers too when sent to the process group (Ctrl-C in a terminal);
+  // the supervisor acts on them. SIGTERM also reaches every worker at once under systemd's default
+  // KillMode=control-group, so it drains this worker gracefully, as gunicorn's workers do, instead
+  // of cutting its in-flight requests; a second SIGTERM exits at once.
   process.on('SIGINT', noop);
   process.on('SIGTERM', () => {
+    if (!draining) return drainAndExit('SIGTERM', Math.round(config.propane.gracefulShutdownSeconds * 1000), 1001);
     exiting = true;
     server.destroy();
     process.exit(0);

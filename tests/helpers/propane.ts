@@ -31,6 +31,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** The status socket path; default: a fresh one from tempSocketPath(). */
   socket?: string;
+  /** Its own process group (as under systemd), so a test can signal the whole group with process.kill(-pid). */
+  detached?: boolean;
 }
 
 interface Teardown {
@@ -69,7 +71,7 @@ export class PropaneNode {
       args.push('--config', file);
     }
     args.push(...(opts.args ?? []));
-    this.proc = spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
     this.exited = new Promise((res) => this.proc.once('exit', (code, signal) => res({ code, signal })));
     let buffered = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
