@@ -110,9 +110,12 @@ async function main(): Promise<void> {
   // the supervisor acts on them. SIGTERM also reaches every worker at once under systemd's default
   // KillMode=control-group, so it drains this worker gracefully, as gunicorn's workers do, instead
   // of cutting its in-flight requests; a second SIGTERM exits at once.
+  // Counted, not read from `draining`: the supervisor's drain message often arrives before the
+  // group's SIGTERM is handled here, and that first SIGTERM must not count as the second.
+  let sigterms = 0;
   process.on('SIGINT', noop);
   process.on('SIGTERM', () => {
-    if (!draining) return drainAndExit('SIGTERM', Math.round(config.propane.gracefulShutdownSeconds * 1000), 1001);
+    if (++sigterms === 1) return drainAndExit('SIGTERM', Math.round(config.propane.gracefulShutdownSeconds * 1000), 1001);
     exiting = true;
     server.destroy();
     process.exit(0);

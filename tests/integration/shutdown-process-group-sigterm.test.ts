@@ -13,6 +13,7 @@ t.test('SIGTERM to the whole process group still drains gracefully: the in-fligh
 
   process.kill(-node.pid, 'SIGTERM');
   const text = await reply;
+  if (statusOf(text) !== 200) t.comment(node.logs.slice(-20).map((l) => JSON.stringify(l)).join('\n'));
   t.equal(statusOf(text), 200, 'the request started before the signal completes');
   t.match(text, /\r\nConnection: close\r\n/i);
   t.same(await node.exited, { code: 0, signal: null });
