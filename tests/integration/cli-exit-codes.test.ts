@@ -1,4 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { StatusPayload, ReloadResponse } from '../../contracts/status.js';
@@ -76,4 +77,21 @@ t.test('against a running supervisor: status, status --json, --prometheus, reloa
   t.equal(stop.code, 0, stop.stderr);
   t.match(JSON.parse(stop.stdout), { ok: true, pid: node.pid });
   t.same(await node.exited, { code: 0, signal: null });
+});
+
+t.test('propane reload exits 1 with the reason when the reloaded config is invalid, and nothing changes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'propane-i3-reload-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'propane.json');
+  writeFileSync(file, JSON.stringify({ runtimeLimits: { maxConcurrentHTTPSessions: 100 } }));
+  const node = await startPropane(t, { workers: 1, args: ['--config', file] });
+  const before = await node.status();
+  writeFileSync(file, JSON.stringify({ runtimeLimits: { maxConcurentHTTPSessions: 5 } }));
+  const r = await runCli(['reload', '--status-socket', node.socket]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^propane: PROPANE_ERR_RELOAD_REFUSED reload refused: invalid config, nothing changed: .*did you mean maxConcurrentHTTPSessions/);
+  const after = await node.status();
+  t.equal(after.workers[0]!.pid, before.workers[0]!.pid, 'the worker was not replaced');
+  t.equal(after.totals.limits.http, 100);
+  t.match(after.reload.last, { outcome: 'refused' });
 });
