@@ -15,6 +15,8 @@ export const LastExit = z.strictObject({
   signal: z.string().nullable(),
   at: z.string(),
   cause: z.enum(['crash', 'killed_hung', 'planned', 'boot_failure']).optional(),
+  /** Why a worker that never became ready failed: the phase (load, ready, listen) and the app's error message. */
+  error: z.string().optional(),
 });
 export type LastExit = z.infer<typeof LastExit>;
 

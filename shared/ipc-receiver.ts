@@ -3,17 +3,24 @@ import type { Logger } from './log.js';
 import { logEvent } from './log.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 
+export interface IpcReceiverOptions {
+  /** One `ipc_rejected` line per window; the rest are counted in `suppressed_since_last`. */
+  windowMs?: number;
+  now?: () => number;
+}
+
 /**
  * Validates every IPC message on receipt. Junk is logged as `ipc_rejected`
  * (rate-limited, so a flood cannot flood the log) and dropped; it never
  * throws into the caller.
  */
-export function createIpcReceiver<S extends z.ZodType>(schema: S, log: Logger, from: string, handle: (msg: z.infer<S>) => void): (raw: unknown) => void {
-  const limiter = new RateLimitedLog(10_000);
+export function createIpcReceiver<S extends z.ZodType>(schema: S, log: Logger, from: string, handle: (msg: z.infer<S>) => void, opts: IpcReceiverOptions = {}): (raw: unknown) => void {
+  const limiter = new RateLimitedLog(opts.windowMs ?? 10_000);
+  const now = opts.now ?? Date.now;
   return (raw: unknown) => {
     const parsed = schema.safeParse(raw);
     if (parsed.success) return handle(parsed.data);
-    const suppressed = limiter.admit(from, Date.now());
+    const suppressed = limiter.admit(from, now());
     if (suppressed < 0) return;
     const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
     const issue = parsed.error.issues[0];

@@ -366,7 +366,7 @@ export class Supervisor {
     const uptimeSeconds = Math.round(performance.now() - wp.startedAtMs) / 1000;
     logEvent(this.log, wp.planned ? 'info' : 'warn', 'worker_exit', { slot: wp.slot, worker_pid: wp.pid, code, signal, cause, uptime_seconds: uptimeSeconds, boot_error: wp.bootError?.message }, `worker exited (${signal ?? `code ${String(code)}`})`);
     if (slot) {
-      slot.lastExit = { code, signal, at, cause };
+      slot.lastExit = { code, signal, at, cause, ...(wp.bootError ? { error: `${wp.bootError.phase}: ${wp.bootError.message}` } : {}) };
       if (slot.current === wp) {
         slot.current = null;
         clearTimeout(slot.stableTimer);

@@ -13,9 +13,9 @@ export const defaultApp: AppObject = {
       return void send(res, 200, `hello from propane worker ${process.pid}\n`);
     }
     if (req.method === 'GET' && url.pathname === '/slow') {
-      const ms = Number(url.searchParams.get('ms') ?? '0');
-      if (!Number.isFinite(ms) || ms < 0) return void send(res, 400, 'ms must be a number of milliseconds\n');
-      const timer = setTimeout(() => send(res, 200, `slept ${Math.min(ms, MAX_SLOW_MS)} ms\n`), Math.min(ms, MAX_SLOW_MS));
+      const ms = slowDelayMs(url.searchParams.get('ms'));
+      if (ms === null) return void send(res, 400, `ms must be a number of milliseconds, 0 to ${MAX_SLOW_MS}\n`);
+      const timer = setTimeout(() => send(res, 200, `slept ${ms} ms\n`), ms);
       res.once('close', () => clearTimeout(timer));
       return;
     }
@@ -32,6 +32,13 @@ export const defaultApp: AppObject = {
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   },
 };
+
+/** `/slow?ms=N`: N milliseconds, capped at 60000 so a typo cannot hold a session for hours; null when N is not a number >= 0. */
+export function slowDelayMs(raw: string | null): number | null {
+  const ms = Number(raw ?? '0');
+  if (raw?.trim() === '' || !Number.isFinite(ms) || ms < 0) return null;
+  return Math.min(Math.round(ms), MAX_SLOW_MS);
+}
 
 function echo(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const fail = (phase: 'load' | 'ready' | 'listen', err: unknown): never => {
     const e = err instanceof Error ? err : new Error(String(err));
     const code = (e as NodeJS.ErrnoException).code;
-    logEvent(log, 'error', 'worker_boot_failed', { phase, err: e }, `worker failed to ${phase === 'load' ? 'load the app' : phase === 'ready' ? 'become ready' : 'listen'}`);
+    logEvent(log, 'error', 'worker_boot_failed', { phase, error_code: phase === 'listen' ? 'PROPANE_ERR_LISTEN' : 'PROPANE_ERR_APP_LOAD', err: e }, `worker failed to ${phase === 'load' ? 'load the app' : phase === 'ready' ? 'become ready' : 'listen'}`);
     send({ type: 'worker_boot_failed', schema_version: IPC_SCHEMA_VERSION, phase, error: { name: e.name, message: e.message, ...(code ? { code: String(code) } : {}), ...(e.stack ? { stack: e.stack.slice(0, 4000) } : {}) } });
     process.exitCode = 1;
     setTimeout(() => process.exit(1), 50);
@@ -58,6 +58,23 @@ async function main(): Promise<void> {
   };
   const server = new WorkerServer({ config, app, view, counters, admission, log });
 
+  let draining = false;
+  /** Stop accepting, finish what is in flight, close the app, exit 0. Runs once, whoever asks first. */
+  const drainAndExit = (reason: string, graceMs: number, closeCode: 1001 | 1012): void => {
+    if (draining) return;
+    draining = true;
+    logEvent(log, 'info', 'worker_draining', { reason, grace_ms: graceMs }, 'draining');
+    void server.drain(graceMs, closeCode).then(async () => {
+      await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
+      logEvent(log, 'info', 'worker_drained', { reason }, 'drained');
+      exiting = true;
+      send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
+      server.destroy();
+      counters.close();
+      setTimeout(() => process.exit(0), 20);
+    });
+  };
+
   process.on(
     'message',
     createIpcReceiver(SupervisorToWorker, log, 'supervisor', (msg) => {
@@ -72,17 +89,7 @@ async function main(): Promise<void> {
           view.update(msg.state);
           return;
         case 'drain':
-          logEvent(log, 'info', 'worker_draining', { reason: msg.reason, grace_ms: msg.grace_ms }, 'draining');
-          void server.drain(msg.grace_ms, msg.websocket_close_code).then(async () => {
-            await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
-            logEvent(log, 'info', 'worker_drained', { reason: msg.reason }, 'drained');
-            exiting = true;
-            send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
-            server.destroy();
-            counters.close();
-            setTimeout(() => process.exit(0), 20);
-          });
-          return;
+          return drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
         default:
           return assertNever(msg);
       }
@@ -98,9 +105,16 @@ async function main(): Promise<void> {
   send({ type: 'worker_listening', schema_version: IPC_SCHEMA_VERSION, address: bound.address, port: bound.port });
   send({ type: 'worker_ready', schema_version: IPC_SCHEMA_VERSION });
 
-  // Signals belong to the supervisor; a worker drains only when told to over IPC.
+  // SIGINT and SIGHUP reach workers too when sent to the process group (Ctrl-C in a terminal);
+  // the supervisor acts on them. SIGTERM also reaches every worker at once under systemd's default
+  // KillMode=control-group, so it drains this worker gracefully, as gunicorn's workers do, instead
+  // of cutting its in-flight requests; a second SIGTERM exits at once.
+  // Counted, not read from `draining`: the supervisor's drain message often arrives before the
+  // group's SIGTERM is handled here, and that first SIGTERM must not count as the second.
+  let sigterms = 0;
   process.on('SIGINT', noop);
   process.on('SIGTERM', () => {
+    if (++sigterms === 1) return drainAndExit('SIGTERM', Math.round(config.propane.gracefulShutdownSeconds * 1000), 1001);
     exiting = true;
     server.destroy();
     process.exit(0);

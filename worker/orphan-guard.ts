@@ -7,7 +7,10 @@ import { logEvent } from '../shared/log.js';
  * SIGKILL), exit at once so the port is freed.
  */
 export function guardAgainstOrphaning(log: Logger, isPlannedExit: () => boolean): void {
-  process.once('disconnect', () => {
+  // Prepended: node:cluster's own child handler calls process.exit(0) on an
+  // unexpected disconnect, so a listener added after it would never run, and
+  // the exit would be silent and look like success.
+  process.prependOnceListener('disconnect', () => {
     if (isPlannedExit()) return;
     logEvent(log, 'warn', 'orphaned', {}, 'the supervisor is gone; exiting');
     process.exit(1);

@@ -1,4 +1,5 @@
 import { PropaneError } from '../errors.js';
+import { defaultAt } from './diagnostics.js';
 
 /**
  * Environment variables and CLI flags arrive as strings. Each is parsed
@@ -17,10 +18,10 @@ export function coerce(raw: string, kind: ValueKind, key: string, source: string
     case 'list':
       return text === '' ? [] : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
     case 'int':
-      if (!/^[+-]?\d+$/.test(text)) throw typeError(key, raw, source, 'an integer', 'give a whole number, e.g. 8');
+      if (!/^[+-]?\d+$/.test(text)) throw typeError(key, raw, source, 'an integer', `give a whole number, e.g. ${exampleFor(key, 8)}`);
       return Number.parseInt(text, 10);
     case 'number':
-      if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw typeError(key, raw, source, 'a number', 'give a number, e.g. 10 or 0.5');
+      if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw typeError(key, raw, source, 'a number', `give a number, e.g. ${exampleFor(key, 10)}`);
       return Number.parseFloat(text);
     case 'boolean': {
       const lower = text.toLowerCase();
@@ -29,6 +30,12 @@ export function coerce(raw: string, kind: ValueKind, key: string, source: string
       throw typeError(key, raw, source, 'a boolean', 'use true or false');
     }
   }
+}
+
+/** The key's default makes the best example; keys without one (workers) get a plain number. */
+function exampleFor(key: string, fallback: number): number {
+  const d = defaultAt(key.split('.'));
+  return typeof d === 'number' ? d : fallback;
 }
 
 function typeError(key: string, raw: string, source: string, what: string, fix: string): PropaneError {

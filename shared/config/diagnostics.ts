@@ -62,7 +62,7 @@ function show(value: unknown): string {
 }
 
 let defaults: unknown;
-function defaultAt(path: readonly string[]): unknown {
+export function defaultAt(path: readonly string[]): unknown {
   defaults ??= ConfigInput.parse({});
   return getPath(defaults, path);
 }

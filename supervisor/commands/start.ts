@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { Config } from '../../contracts/config.js';
 import { loadConfig, type LoadOptions } from '../../shared/config/load.js';
 import { PropaneError } from '../../shared/errors.js';
 import { createLogger, logEvent } from '../../shared/log.js';
 import { createMembership } from '../membership/create.js';
-import { createMetrics } from '../metrics.js';
 import { removePidFile, writePidFile } from '../pid-file.js';
 import { buildStatus } from '../status-payload.js';
 import { StatusServer } from '../status-server.js';
@@ -27,11 +27,13 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     const port = config.port === 0 ? await findFreePort(config.host) : config.port;
     const membership = createMembership(config, log);
     const sup = new Supervisor({ loaded, reloadConfig: () => loadConfig(load), membership, log, version: VERSION, port });
-    const metrics = createMetrics(sup);
+    // prom-client (a few MB) is loaded on the first scrape; every metric is computed at scrape time anyway.
+    let metrics: Promise<Registry> | undefined;
+    const scrape = async (): Promise<string> => (await (metrics ??= import('../metrics.js').then((m) => m.createMetrics(sup)))).metrics();
     const server = new StatusServer(
       {
         status: () => buildStatus(sup),
-        metrics: () => metrics.metrics(),
+        metrics: scrape,
         reload: () => sup.reload(),
         stop: () => void sup.shutdown('POST /stop'),
       },
@@ -47,8 +49,9 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     await server.listen();
     if (config.propane.pidFile) writePidFile(config.propane.pidFile);
     installSignals(sup);
-    await sup.start();
+    // Logged before the first fork, so a start reads in order: supervisor_started, worker_forked, worker_ready, listening.
     logEvent(log, 'info', 'supervisor_started', startSummary(config, port, server), `propane ${VERSION} supervising ${config.workers} workers on ${config.host}:${port}`);
+    await sup.start();
     const code = await sup.stopped;
     await server.close();
     if (config.propane.pidFile) removePidFile(config.propane.pidFile);

@@ -29,6 +29,10 @@ export interface StartOptions {
   /** Wait until every slot has a ready worker (default), or only until the node serves. */
   waitFor?: 'all' | 'listening' | 'nothing';
   timeoutMs?: number;
+  /** The status socket path; default: a fresh one from tempSocketPath(). */
+  socket?: string;
+  /** Its own process group (as under systemd), so a test can signal the whole group with process.kill(-pid). */
+  detached?: boolean;
 }
 
 interface Teardown {
@@ -46,6 +50,8 @@ export class PropaneNode {
   readonly proc: ChildProcess;
   readonly socket: string;
   readonly logs: LogLine[] = [];
+  /** Lines on stdout that are not JSON log lines (there should be none). */
+  readonly nonJson: string[] = [];
   stderr = '';
   port = 0;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -53,7 +59,7 @@ export class PropaneNode {
   readonly #dir: string;
 
   constructor(opts: StartOptions) {
-    this.socket = tempSocketPath();
+    this.socket = opts.socket ?? tempSocketPath();
     this.#dir = mkdtempSync(join(tmpdir(), 'propane-test-'));
     const args = [CLI, 'start'];
     if (opts.app) args.push(opts.app);
@@ -65,7 +71,7 @@ export class PropaneNode {
       args.push('--config', file);
     }
     args.push(...(opts.args ?? []));
-    this.proc = spawn(process.execPath, args, { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
     this.exited = new Promise((res) => this.proc.once('exit', (code, signal) => res({ code, signal })));
     let buffered = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -94,6 +100,7 @@ export class PropaneNode {
     try {
       parsed = JSON.parse(line) as LogLine;
     } catch {
+      if (line.trim() !== '') this.nonJson.push(line);
       return;
     }
     this.logs.push(parsed);
@@ -236,10 +243,19 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * `node <args>` as an operator runs it. tap's @tapjs/processinfo hooks every spawn and puts its
+ * `--import` loader into NODE_OPTIONS, which would load into the supervisor, every worker and
+ * every CLI run (~25 MB of RSS each, and start-up time); `env -u` drops it before node starts.
+ */
+export function nodeCommand(args: string[]): [string, string[]] {
+  return ['/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]];
+}
+
 /** Runs the CLI once (config, status, reload, stop) and collects its output. */
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tmpdir(), env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...nodeCommand([CLI, ...args]), { cwd: opts.cwd ?? tmpdir(), env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

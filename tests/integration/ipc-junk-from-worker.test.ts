@@ -1,0 +1,32 @@
+import t from 'tap';
+import { httpGet } from '../helpers/http.js';
+import { fixtureApp, sleep, startPropane } from '../helpers/propane.js';
+
+t.test('junk a worker sends over IPC is logged once as ipc_rejected (rate limited) and the node keeps serving', async (t) => {
+  // A short workerTimeoutSeconds makes heartbeats frequent, so the test sees IPC keep working after the junk.
+  const node = await startPropane(t, { app: fixtureApp('i3-junk-ipc.cjs'), workers: 1, config: { propane: { workerTimeoutSeconds: 2 } } });
+  const rejected = await node.waitForLog((l) => l.event === 'ipc_rejected' && l.role === 'supervisor');
+  t.match(rejected, { level: 40, from: 'worker 1', suppressed_since_last: 0 });
+  t.type(rejected.issue, 'string');
+  const before = await node.status();
+  const pid = before.workers[0]!.pid;
+
+  const junk = await httpGet(node.port, '/junk');
+  t.equal(junk.body, 'sent 240\n');
+  const sinceJunk = node.logs.length;
+  await sleep(300);
+  const ok = await Promise.all(Array.from({ length: 5 }, () => httpGet(node.port, '/')));
+  t.same(ok.map((r) => r.status), [200, 200, 200, 200, 200], 'still serving');
+
+  const fresh = await node.waitForStatus((s) => s.workers[0]!.rss_bytes !== null && s.workers[0]!.event_loop_lag_ms !== null, 10_000);
+  t.match(fresh.workers[0], { pid, state: 'ready', restarts: 0, last_exit: null }, 'the same worker, never restarted; heartbeats still flow');
+  t.equal(fresh.supervisor.state, 'running');
+  const lines = node.logs.filter((l) => l.event === 'ipc_rejected');
+  // 252 junk messages: one line per 10 s window (two if the start was slow enough to straddle one).
+  t.ok(lines.length >= 1 && lines.length <= 2, `252 junk messages make at most two lines, not ${lines.length}`);
+  t.notOk(node.logs.slice(sinceJunk).some((l) => l.event === 'worker_exit' || (typeof l.level === 'number' && l.level >= 50)), 'no exit, no error after the junk');
+
+  const stopped = await node.stop();
+  t.equal(stopped.code, 0);
+  t.same(stopped.leftovers, []);
+});

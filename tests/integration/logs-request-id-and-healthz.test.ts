@@ -1,0 +1,37 @@
+import t from 'tap';
+import { httpGet } from '../helpers/http.js';
+import { fixtureApp, startPropane } from '../helpers/propane.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+t.test('X-Request-Id: a safe one from the client is echoed and logged; a missing or unsafe one is replaced by a fresh UUID', async (t) => {
+  const node = await startPropane(t, { workers: 1, args: ['--log-level', 'debug'] });
+  const given = await httpGet(node.port, '/', { headers: { 'x-request-id': 'req-42.abc:def@x/y+z=' } });
+  t.equal(given.headers['x-request-id'], 'req-42.abc:def@x/y+z=');
+  const logged = await node.waitForLog((l) => l.event === 'request' && l.request_id === 'req-42.abc:def@x/y+z=');
+  t.match(logged, { method: 'GET', url: '/', status: 200, role: 'worker', slot: 0 });
+
+  const made: string[] = [];
+  for (const headers of [{}, { 'x-request-id': 'has spaces in it' }, { 'x-request-id': 'x'.repeat(201) }, { 'x-request-id': '"quoted"' }, { 'x-request-id': '<script>' }, { 'x-request-id': '' }] as Array<Record<string, string>>) {
+    const res = await httpGet(node.port, '/healthz', { headers });
+    const id = String(res.headers['x-request-id']);
+    t.match(id, UUID, `replaced: ${JSON.stringify(headers)}`);
+    made.push(id);
+  }
+  t.equal(new Set(made).size, made.length, 'each made id is fresh');
+  t.notOk(node.logs.some((l) => l.request_id === 'has spaces in it'), 'an unsafe id is never logged');
+});
+
+t.test('GET /healthz answers 200 ok from every worker, before the app', async (t) => {
+  const node = await startPropane(t, { app: fixtureApp('i3-listener.mjs'), workers: 3, args: ['--scheduling-policy', 'round_robin'] });
+  const expected = new Set((await node.status()).workers.map((w) => String(w.pid)));
+  const seen = new Set<string>();
+  for (let i = 0; i < 30 && seen.size < expected.size; i++) {
+    const res = await httpGet(node.port, '/healthz');
+    t.equal(res.status, 200);
+    t.equal(res.body, 'ok\n', 'the built-in, not the app');
+    seen.add(String(res.headers['x-arlen-worker-pid']));
+  }
+  t.same(seen, expected, 'every worker answered');
+  t.equal((await httpGet(node.port, '/other')).body, 'i3 listener mjs GET /other\n', 'the app serves the rest');
+});
