@@ -67,14 +67,6 @@ export class Admission {
     this.#return(this.#queued.length > 0 ? 0 : this.account.surrender(), seq);
   }
 
-  /** Refuses everything still waiting (the worker is going away). */
-  refuseWaiting(): void {
-    const waiting = [...(this.#inFlight?.waiters ?? []), ...this.#queued];
-    this.#queued = [];
-    if (this.#inFlight) this.#inFlight.waiters = [];
-    for (const waiter of waiting) waiter(false);
-  }
-
   #request(): void {
     const waiters = this.#queued;
     this.#queued = [];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { StatusPayload } from '../../contracts/status.js';
 import { PropaneError } from '../../shared/errors.js';
 import { callStatusSocket, parseJsonReply } from '../status-client.js';
@@ -25,11 +26,16 @@ export async function stopCommand(socket: string, json: boolean, timeoutSeconds:
   }
 }
 
+/** Gone means no process, or a zombie waiting for a parent (a shell, a container init) to reap it. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }

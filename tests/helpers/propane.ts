@@ -176,8 +176,20 @@ export class PropaneNode {
   }
 }
 
+/**
+ * Supervisors still running when this test process exits. tap ends a file
+ * that overruns its timeout with SIGALRM, and teardowns never run then; a
+ * SIGKILLed supervisor takes its workers with it (their IPC channel closes).
+ */
+const running = new Set<PropaneNode>();
+process.once('exit', () => {
+  for (const node of running) tryKill(node.pid, 'SIGKILL');
+});
+
 export async function startPropane(t: Teardown, opts: StartOptions = {}): Promise<PropaneNode> {
   const node = new PropaneNode(opts);
+  running.add(node);
+  void node.exited.then(() => running.delete(node));
   t.teardown(() => node.stop());
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const waitFor = opts.waitFor ?? 'all';

@@ -96,14 +96,3 @@ t.test('a reclaim hands back every free permit and keeps those in use', async (t
   t.same(sent, [{ type: 'lease_return', schema_version: 1, kind: 'http', seq: 8, count: 0 }], 'answers even with nothing to give, so the round ends');
 });
 
-t.test('refuseWaiting refuses every queued session once', async (t) => {
-  const { adm, verdicts, later } = setup();
-  adm.admit(later);
-  adm.admit(later);
-  adm.refuseWaiting();
-  adm.refuseWaiting();
-  t.same(verdicts, [false, false]);
-  adm.onGrant(1, 5);
-  t.same(verdicts, [false, false], 'a late grant admits no one who was refused');
-  t.equal(adm.account.inUse, 0);
-});
