@@ -19,7 +19,7 @@ export function buildStatus(sup: Supervisor): StatusPayload {
         started_at: wp.startedAt.toISOString(),
         restarts: slot.restarts,
         last_exit: slot.lastExit,
-        sessions: { http: wp.stats?.sessions.http ?? 0, websocket: wp.stats?.sessions.websocket ?? 0 },
+        sessions: sup.sessionsOf(wp),
         event_loop_lag_ms: wp.stats?.event_loop_lag_ms ?? null,
         rss_bytes: wp.stats?.rss_bytes ?? null,
         hung_kills: slot.hungKills,

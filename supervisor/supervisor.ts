@@ -283,10 +283,26 @@ export class Supervisor {
     let http = 0;
     let websocket = 0;
     for (const wp of this.procs.values()) {
-      http += wp.stats?.sessions.http ?? 0;
-      websocket += wp.stats?.sessions.websocket ?? 0;
+      const s = this.sessionsOf(wp);
+      http += s.http;
+      websocket += s.websocket;
     }
     return { http, websocket };
+  }
+
+  /**
+   * A worker's sessions as last reported (heartbeats, about once a second),
+   * bounded by what the ledger holds for it: a worker never has more open
+   * than it was granted, so the bound only trims a stale sample. Without it
+   * the sum of samples taken at different instants could read above the
+   * limit while sessions move between workers.
+   */
+  sessionsOf(wp: WorkerProcess): { http: number; websocket: number } {
+    const { http: httpLedger, websocket: wsLedger } = this.broker.ledgers;
+    return {
+      http: Math.min(wp.stats?.sessions.http ?? 0, httpLedger.heldBy(wp.id)),
+      websocket: Math.min(wp.stats?.sessions.websocket ?? 0, wsLedger.heldBy(wp.id)),
+    };
   }
 
   slotState(slot: Slot): 'starting' | 'ready' | 'draining' | 'crash_loop' | 'exited' {
