@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
       server.destroy();
       counters.close();
-      setTimeout(() => process.exit(0), 20);
+      // pino writes asynchronously; exiting with a write in flight lets the exit-time flush overtake it.
+      log.flush(() => process.exit(0));
     });
   };
 
