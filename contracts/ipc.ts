@@ -65,6 +65,8 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
     grace_ms: z.int().min(0),
     websocket_close_code: z.union([z.literal(1001), z.literal(1012)]),
   }),
+  /** Answers `listener_closed`: every connection handle the primary sent before it is already delivered. */
+  z.strictObject({ type: z.literal('listener_closed_ack'), schema_version: v, seq }),
 ]);
 export type SupervisorToWorker = z.infer<typeof SupervisorToWorker>;
 
@@ -78,6 +80,8 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   /** Permits handed back: spontaneously (seq 0) or in answer to lease_reclaim `seq`. */
   z.strictObject({ type: z.literal('lease_return'), schema_version: v, kind: SessionKind, seq, count }),
   z.strictObject({ type: z.literal('worker_drained'), schema_version: v }),
+  /** Sent right after the worker closed its listener; the answer fences off connections still in flight to it. */
+  z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
 ]);
 export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
 

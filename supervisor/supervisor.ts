@@ -361,6 +361,8 @@ export class Supervisor {
         return this.broker.onReturn(wp.id, msg);
       case 'worker_drained':
         return;
+      case 'listener_closed':
+        return wp.send({ type: 'listener_closed_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq });
       default:
         return assertNever(msg);
     }

@@ -58,13 +58,33 @@ async function main(): Promise<void> {
   };
   const server = new WorkerServer({ config, app, view, counters, admission, log });
 
+  const fences = new Map<number, () => void>();
+  /**
+   * An IPC round trip after the listener closed: the channel is FIFO, so once
+   * the supervisor's answer is here, every connection handle the primary sent
+   * before it processed the close has been delivered (and handed back).
+   * Bounded, in case the supervisor is gone.
+   */
+  const fence = (): Promise<void> =>
+    new Promise((resolve) => {
+      const seq = fences.size + 1;
+      const timer = setTimeout(done, 1000);
+      function done(): void {
+        clearTimeout(timer);
+        fences.delete(seq);
+        resolve();
+      }
+      fences.set(seq, done);
+      send({ type: 'listener_closed', schema_version: IPC_SCHEMA_VERSION, seq });
+    });
+
   let draining = false;
   /** Stop accepting, finish what is in flight, close the app, exit 0. Runs once, whoever asks first. */
   const drainAndExit = (reason: string, graceMs: number, closeCode: 1001 | 1012): void => {
     if (draining) return;
     draining = true;
     logEvent(log, 'info', 'worker_draining', { reason, grace_ms: graceMs }, 'draining');
-    void server.drain(graceMs, closeCode).then(async () => {
+    void server.drain(graceMs, closeCode, fence).then(async () => {
       await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
       logEvent(log, 'info', 'worker_drained', { reason }, 'drained');
       exiting = true;
@@ -91,6 +111,8 @@ async function main(): Promise<void> {
           return;
         case 'drain':
           return drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
+        case 'listener_closed_ack':
+          return fences.get(msg.seq)?.();
         default:
           return assertNever(msg);
       }

@@ -243,13 +243,17 @@ export class WorkerServer {
    * `Connection: close`, close connections once idle, wait up to the grace
    * period, then close WebSockets with `closeCode`.
    */
-  async drain(graceMs: number, closeCode: 1001 | 1012): Promise<void> {
+  async drain(graceMs: number, closeCode: 1001 | 1012, fence: () => Promise<void>): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
     this.#deps.view.markDraining();
     // Not awaited: net.Server#close calls back only once every connection has
     // ended, and closing those is what the rest of the drain does.
     this.#listener.close();
+    // With round-robin scheduling the primary may already have sent this worker
+    // connection handles that node:cluster hands back once the listener is
+    // closed; exiting before they arrive would leave those clients hanging.
+    await fence();
     for (const conn of this.#conns) if (conn.res && !conn.res.headersSent) conn.res.shouldKeepAlive = false;
     const deadline = performance.now() + graceMs;
     await new Promise<void>((resolve) => {
