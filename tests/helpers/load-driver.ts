@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { acquireLoadLock, LOAD_LOCK } from './load-lock.js';
 
 /**
  * A node load driver that counts every failure precisely, for the
@@ -123,36 +122,7 @@ export function startLoad(port: number, shape: LoadShape, opts: LoadOptions = {}
  * waitMs, so a stuck holder cannot fail the suite.
  */
 export async function holdLoadLock(t: { teardown(fn: () => void): void; comment(msg: string): void }, waitMs = 90_000): Promise<void> {
-  // `flock /tmp/propane-load.lock make test` already holds it; a second flock would wait on its own parent.
-  if (ancestorHoldsLoadLock()) return;
-  const child = spawn('flock', [LOAD_LOCK, 'sh', '-c', 'echo locked; exec cat'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  t.teardown(() => {
-    child.stdin.end();
-    child.kill();
-  });
-  const locked = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), waitMs);
-    child.stdout.once('data', () => (clearTimeout(timer), resolve(true)));
-    child.once('error', () => (clearTimeout(timer), resolve(false)));
-    child.once('exit', () => (clearTimeout(timer), resolve(false)));
-  });
-  if (!locked) t.comment(`${LOAD_LOCK} not acquired within ${waitMs} ms; running the load unlocked`);
-}
-
-const LOAD_LOCK = '/tmp/propane-load.lock';
-
-/** Whether a process above this one is `flock /tmp/propane-load.lock ...` (Linux /proc; false elsewhere). */
-function ancestorHoldsLoadLock(): boolean {
-  try {
-    let pid = process.ppid;
-    while (pid > 1) {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('flock') && argv.includes(LOAD_LOCK)) return true;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    }
-  } catch {
-    // No /proc, or the chain ended: not held above us.
-  }
-  return false;
+  const lock = await acquireLoadLock(waitMs);
+  if (lock) t.teardown(() => void lock.release());
+  else t.comment(`${LOAD_LOCK} not acquired within ${waitMs} ms; running the load unlocked`);
 }

@@ -1,26 +1,65 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export const LOAD_LOCK = '/tmp/propane-load.lock';
 
+/** The machine-wide load lock, held; release() lets the next load run. */
+export interface HeldLoadLock {
+  release(): Promise<void>;
+}
+
 /**
- * Runs `fn` while holding the machine-wide load lock (HELPERS.md: one load
- * test or benchmark at a time). flock holds the lock for a shell that says
- * "locked" and then waits for its stdin to close. Waiting is bounded (tap
- * stops a file after 180 s): past `timeoutMs` it throws LoadLockBusy.
+ * Takes the machine-wide load lock (one load test or benchmark at a time on
+ * 2 cores). A child `flock` holds it for a shell that says "locked" and then
+ * waits for its stdin to close, which also happens if this process dies, so
+ * the lock can never be left behind. Resolves null if the lock is not free
+ * within waitMs. When a process above this one already holds it (`flock
+ * /tmp/propane-load.lock make test`), a second flock would wait on its own
+ * parent, so it resolves at once without taking it again.
  */
+export async function acquireLoadLock(waitMs: number): Promise<HeldLoadLock | null> {
+  if (ancestorHoldsLoadLock()) return { release: async () => {} };
+  const holder = spawn('flock', [LOAD_LOCK, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const release = async (): Promise<void> => {
+    holder.stdin.end();
+    if (holder.exitCode === null && holder.signalCode === null) await new Promise((r) => holder.once('exit', r));
+  };
+  const locked = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), waitMs);
+    holder.stdout.once('data', () => (clearTimeout(timer), resolve(true)));
+    holder.once('error', () => (clearTimeout(timer), resolve(false)));
+    holder.once('exit', () => (clearTimeout(timer), resolve(false)));
+  });
+  if (locked) return { release };
+  holder.kill();
+  return null;
+}
+
 export class LoadLockBusy extends Error {}
 
+/** Runs `fn` holding the load lock; throws LoadLockBusy if it is not free within timeoutMs (tap stops a file after 180 s). */
 export async function withLoadLock<T>(fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-  const holder = spawn('flock', ['-w', String(Math.ceil(timeoutMs / 1000)), LOAD_LOCK, 'sh', '-c', 'echo locked; cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lock = await acquireLoadLock(timeoutMs);
+  if (!lock) throw new LoadLockBusy(`could not take ${LOAD_LOCK} within ${timeoutMs} ms`);
   try {
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('locked') && resolve());
-      holder.once('exit', (code) => reject(new LoadLockBusy(`could not take ${LOAD_LOCK} within ${timeoutMs} ms (flock exit ${String(code)})`)));
-      holder.once('error', reject);
-    });
     return await fn();
   } finally {
-    holder.stdin.end();
-    if (holder.exitCode === null) await new Promise((r) => holder.once('exit', r));
+    await lock.release();
   }
+}
+
+/** Whether a process above this one is `flock /tmp/propane-load.lock ...` (Linux /proc; false elsewhere). */
+function ancestorHoldsLoadLock(): boolean {
+  try {
+    let pid = process.ppid;
+    while (pid > 1) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('flock') && argv.includes(LOAD_LOCK)) return true;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    }
+  } catch {
+    // No /proc, or the chain ended: not held above us.
+  }
+  return false;
 }

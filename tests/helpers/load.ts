@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import tap from 'tap';
+import { acquireLoadLock, LOAD_LOCK } from './load-lock.js';
 
-export const LOAD_LOCK = '/tmp/propane-load.lock';
+export { LOAD_LOCK };
+
 
 /** What a test file may still take once it holds the lock: the per-file budget of package.json's tap.timeout. */
 const BUDGET_AFTER_LOCK_MS = 180_000;
@@ -16,24 +17,13 @@ const BUDGET_AFTER_LOCK_MS = 180_000;
  */
 export async function withLoadLock<T>(fn: () => Promise<T>, waitMs = 420_000): Promise<T> {
   tap.setTimeout(waitMs + BUDGET_AFTER_LOCK_MS);
-  const holder = spawn('flock', [LOAD_LOCK, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lock = await acquireLoadLock(waitMs);
+  if (!lock) throw new Error(`${LOAD_LOCK} still held by another load after ${waitMs} ms`);
+  tap.setTimeout(BUDGET_AFTER_LOCK_MS);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${LOAD_LOCK} still held by another load after ${waitMs} ms`)), waitMs);
-      holder.stdout.once('data', () => {
-        clearTimeout(timer);
-        tap.setTimeout(BUDGET_AFTER_LOCK_MS);
-        resolve();
-      });
-      holder.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`flock exited with ${String(code)} before taking ${LOAD_LOCK}`));
-      });
-    });
     return await fn();
   } finally {
-    holder.stdin.end();
-    if (holder.exitCode === null) await new Promise((r) => holder.once('exit', r));
+    await lock.release();
   }
 }
 
