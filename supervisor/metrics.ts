@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS } from '../contracts/ipc.js';
-import { safeRss } from './status-payload.js';
+import { readRss } from '../shared/rss.js';
 import type { Supervisor } from './supervisor.js';
 
 type Collect = (metric: Gauge) => void;
@@ -54,7 +54,7 @@ export function createMetrics(sup: Supervisor): Registry {
     for (const wp of sup.procs.values()) if (wp.stats?.rss_bytes != null) g.set({ slot: String(wp.slot), pid: String(wp.pid) }, wp.stats.rss_bytes);
   });
   gauge('propane_supervisor_rss_bytes', 'Resident set size of the supervisor', [], (g) => {
-    const rss = safeRss();
+    const rss = readRss();
     if (rss !== null) g.set(rss);
   });
   gauge('propane_cluster_quorum_met', '1 when the cluster quorum is met', [], (g) => g.set(sup.keeper.current.cluster.quorum.met ? 1 : 0));

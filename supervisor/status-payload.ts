@@ -1,3 +1,4 @@
+import { readRss } from '../shared/rss.js';
 import type { StatusPayload, WorkerStatus } from '../contracts/status.js';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import type { Supervisor } from './supervisor.js';
@@ -51,7 +52,7 @@ export function buildStatus(sup: Supervisor): StatusPayload {
       state: sup.state,
       started_at: sup.startedAt.toISOString(),
       uptime_seconds: Math.round((Date.now() - sup.startedAt.getTime()) / 100) / 10,
-      rss_bytes: safeRss(),
+      rss_bytes: readRss(),
       scheduling_policy: c.propane.schedulingPolicy,
     },
     listen: { host: c.host, port: sup.port },
@@ -77,13 +78,4 @@ export function buildStatus(sup: Supervisor): StatusPayload {
     },
     reload: { in_progress: sup.isReloading, last: sup.lastReload },
   };
-}
-
-/** At the fd limit reading RSS throws EMFILE; /status must still answer. */
-export function safeRss(): number | null {
-  try {
-    return process.memoryUsage.rss();
-  } catch {
-    return null;
-  }
 }

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { readRss } from '../shared/rss.js';
 import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, type WorkerStats } from '../contracts/ipc.js';
 
 type Counter<K extends readonly string[]> = { [P in K[number]]: number };
@@ -59,14 +60,5 @@ export class WorkerCounters {
 
   close(): void {
     this.#lag.disable();
-  }
-}
-
-/** At the fd limit reading RSS throws EMFILE; a heartbeat must survive that. */
-export function readRss(): number | null {
-  try {
-    return process.memoryUsage.rss();
-  } catch {
-    return null;
   }
 }
