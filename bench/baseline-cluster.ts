@@ -3,8 +3,9 @@ import { createServer } from 'node:http';
 import hello from './hello-app.js';
 
 /**
- * Plain node:cluster serving the same handler as propane: the baseline of
- * SPEC section 12. Usage: node dist/bench/baseline-cluster.js <port> <workers> <round_robin|none>
+ * Plain node:cluster serving the same handler as propane: the baseline
+ * http-ratio.ts measures propane against (bench/RESULTS.md).
+ * Usage: node dist/bench/baseline-cluster.js <port> <workers> <round_robin|none>
  */
 const [port, workers, policy] = [Number(process.argv[2]), Number(process.argv[3] ?? 2), process.argv[4] ?? 'none'];
 

@@ -1,35 +1,32 @@
-import { parseArgs } from 'node:util';
-import { withLoadLock } from './load-lock.js';
+import { withLoadLock } from '../tests/helpers/load-lock.js';
+import { benchArgs } from './args.js';
 import { startBaseline, startPropane, type Policy, type Running } from './servers.js';
 import { median, runWrk, wrkArgs, type WrkResult } from './wrk.js';
 
 /**
- * SPEC section 12: propane against plain node:cluster, same handler, same
- * worker count, same scheduling policy, interleaved rounds (the order flips
- * every round so neither side always runs on a warmer machine), medians and
- * ratios, for keep-alive and for one connection per request.
+ * Propane against plain node:cluster, same handler, same worker count, same
+ * scheduling policy, interleaved rounds (the order flips every round so
+ * neither side always runs on a warmer machine), medians and ratios, for
+ * keep-alive and for one connection per request (bench/RESULTS.md).
+ * It takes the load lock (/tmp/propane-load.lock) itself.
  *
- *   flock /tmp/propane-load.lock is taken by the script itself.
  *   node dist/bench/http-ratio.js [--rounds 5] [--duration 5] [--connections 50] [--workers 2] [--policies round_robin,none] [--modes keepalive,close] [--propane-config file.json]
  */
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '50' },
-    workers: { type: 'string', default: '2' },
-    policies: { type: 'string', default: 'round_robin,none' },
-    modes: { type: 'string', default: 'keepalive,close' },
-    /** A propane.json for propane's side, e.g. to measure with cluster.emitHeaders false. */
-    'propane-config': { type: 'string' },
-  },
+const args = benchArgs({
+  rounds: 5,
+  duration: 5,
+  connections: 50,
+  workers: 2,
+  policies: 'round_robin,none',
+  modes: 'keepalive,close',
+  /** A propane.json for propane's side, e.g. to measure with cluster.emitHeaders false; '' for the defaults. */
+  'propane-config': '',
 });
-const rounds = Number(values.rounds);
-const durationSeconds = Number(values.duration);
-const connections = Number(values.connections);
-const workers = Number(values.workers);
-const policies = values.policies.split(',') as Policy[];
-const modes = values.modes.split(',') as Array<'keepalive' | 'close'>;
+const { rounds, connections, workers } = args;
+const durationSeconds = args.duration;
+const propaneConfig = args['propane-config'];
+const policies = args.policies.split(',') as Policy[];
+const modes = args.modes.split(',') as Array<'keepalive' | 'close'>;
 
 interface Row {
   policy: Policy;
@@ -48,7 +45,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const policy of policies) {
     const baseline = await startBaseline(workers, policy);
-    const propane = await startPropane(workers, policy, values['propane-config'] ? ['--config', values['propane-config']] : []);
+    const propane = await startPropane(workers, policy, propaneConfig ? ['--config', propaneConfig] : []);
     try {
       for (const mode of modes) {
         // Warm both (JIT, connection pools) before anything is recorded.
@@ -76,7 +73,7 @@ async function main(): Promise<void> {
 function report(rows: Row[]): void {
   const bars = { keepalive: 0.97, close: 0.9 };
   const lines = [
-    `propane config: ${values['propane-config'] ?? 'defaults'}; wrk ${wrkArgs({ port: 0, connections, durationSeconds }).slice(0, 4).join(' ')} (close: plus -H 'Connection: close'), ${workers} workers, ${rounds} interleaved rounds, medians`,
+    `propane config: ${propaneConfig || 'defaults'}; wrk ${wrkArgs({ port: 0, connections, durationSeconds }).slice(0, 4).join(' ')} (close: plus -H 'Connection: close'), ${workers} workers, ${rounds} interleaved rounds, medians`,
     '',
     '| policy | mode | node:cluster req/s | propane req/s | ratio | bar | node:cluster p99 ms | propane p99 ms |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -1,29 +1,21 @@
 import { connect } from 'node:net';
-import { parseArgs } from 'node:util';
-import { withLoadLock } from './load-lock.js';
+import { withLoadLock } from '../tests/helpers/load-lock.js';
+import { sleep } from '../tests/helpers/wait.js';
+import { benchArgs } from './args.js';
 import { startPropane, type Policy } from './servers.js';
-import { median, runWrk, type WrkResult } from './wrk.js';
+import { median, percentile, runWrk, type WrkResult } from './wrk.js';
 
 /**
- * A 4x overload (issue 5): `limit` keep-alive clients hold every permit and
+ * A 4x overload of the session limit (docs/session-limits.md): `limit` keep-alive clients hold every permit and
  * measure their throughput and latency, first alone, then while 3 x `limit`
  * more clients (one connection per request) hammer the node and get 503s.
  * The flood's own latencies are the 503 answers' latencies.
  *
  *   node dist/bench/overload.js [--limit 50] [--rounds 3] [--duration 5] [--policy round_robin]
  */
-const { values } = parseArgs({
-  options: {
-    limit: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' },
-    policy: { type: 'string', default: 'round_robin' },
-    workers: { type: 'string', default: '2' },
-  },
-});
-const limit = Number(values.limit);
-const rounds = Number(values.rounds);
-const durationSeconds = Number(values.duration);
+const values = benchArgs({ limit: 50, rounds: 3, duration: 5, policy: 'round_robin', workers: 2 });
+const { limit, rounds } = values;
+const durationSeconds = values.duration;
 
 /**
  * An open-loop probe beside the flood: every `everyMs` one fresh connection
@@ -52,16 +44,14 @@ async function probe503(port: number, durationMs: number, everyMs: number): Prom
         });
       }),
     );
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
   await Promise.all(pending);
   return { latencies: latencies.sort((a, b) => a - b), other };
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
 async function main(): Promise<string> {
-  const node = await startPropane(Number(values.workers), values.policy as Policy, ['--max-http-sessions', String(limit)]);
+  const node = await startPropane(values.workers, values.policy as Policy, ['--max-http-sessions', String(limit)]);
   const alone: WrkResult[] = [];
   const held: WrkResult[] = [];
   const flood: WrkResult[] = [];
@@ -77,9 +67,9 @@ async function main(): Promise<string> {
         } else {
           // The flood starts once the keep-alive clients hold every permit, and ends before they do.
           const a = runWrk({ port: node.port, connections: limit, durationSeconds: durationSeconds + 1 });
-          await new Promise((r) => setTimeout(r, 500));
+          await sleep(500);
           const b = runWrk({ port: node.port, connections: 3 * limit, durationSeconds, close: true });
-          await new Promise((r) => setTimeout(r, 500));
+          await sleep(500);
           const p = await probe503(node.port, (durationSeconds - 1) * 1000, 20);
           probes.push(...p.latencies);
           probeOther += p.other;
@@ -105,7 +95,7 @@ async function main(): Promise<string> {
     '',
     `The flood: median ${m(flood, (r) => r.requestsPerSec).toFixed(0)} answers/s, of which non-2xx (the 503s) ${flood.reduce((n, r) => n + r.non2xx, 0)} of ${flood.reduce((n, r) => n + r.requests, 0)}; **503 latency p50 ${m(flood, (r) => r.latencyMs.p50).toFixed(2)} ms, p99 ${m(flood, (r) => r.latencyMs.p99).toFixed(2)} ms** (closed loop: ${3 * limit} connections always waiting, so this is mostly queueing).`,
     '',
-    `Open-loop probe during the flood (a fresh connection every 20 ms, connect to close): ${probes.length} 503s (${probeOther} other answers); **p50 ${pct(probes.sort((x, y) => x - y), 50).toFixed(2)} ms, p99 ${pct(probes, 99).toFixed(2)} ms**.`,
+    `Open-loop probe during the flood (a fresh connection every 20 ms, connect to close): ${probes.length} 503s (${probeOther} other answers); **p50 ${percentile(probes.sort((x, y) => x - y), 50).toFixed(2)} ms, p99 ${percentile(probes, 99).toFixed(2)} ms**.`,
   ];
   return `${lines.join('\n')}\n\n<!-- json ${JSON.stringify({ alone, held, flood })} -->`;
 }

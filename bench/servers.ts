@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callStatusSocket } from '../supervisor/status-client.js';
+import { freePort } from '../tests/helpers/ports.js';
+import { killOnExit } from '../tests/helpers/processes.js';
+import { sleep } from '../tests/helpers/wait.js';
 
 export type Policy = 'round_robin' | 'none';
 
@@ -22,28 +24,15 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-const started = new Set<ChildProcess>();
 const sockets = new Set<string>();
-// Whatever happens to the harness, it leaves nothing running and no socket file behind.
+// Whatever happens to the harness, it leaves nothing running (killOnExit) and no socket file behind.
 process.once('exit', () => {
-  for (const c of started) c.kill('SIGKILL');
   for (const s of sockets) rmSync(s, { force: true });
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.once('error', reject);
-  });
-}
-
 function track(child: ChildProcess, name: string, port: number, statusSocket?: string): Running {
-  started.add(child);
+  killOnExit(child);
   if (statusSocket) sockets.add(statusSocket);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
@@ -56,7 +45,6 @@ function track(child: ChildProcess, name: string, port: number, statusSocket?: s
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
-      started.delete(child);
       if (statusSocket) {
         rmSync(statusSocket, { force: true });
         sockets.delete(statusSocket);
@@ -112,7 +100,7 @@ export async function startPropane(workers: number, policy: Policy, extraArgs: s
       await run.stop();
       throw new Error(`${run.name} not ready within 30 s`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return run;
 }

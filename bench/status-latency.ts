@@ -1,45 +1,40 @@
-import { parseArgs } from 'node:util';
 import { callStatusSocket } from '../supervisor/status-client.js';
-import { withLoadLock } from './load-lock.js';
+import { withLoadLock } from '../tests/helpers/load-lock.js';
+import { sleep } from '../tests/helpers/wait.js';
+import { benchArgs } from './args.js';
 import { startPropane, type Policy } from './servers.js';
-import { runWrk } from './wrk.js';
+import { percentile, runWrk } from './wrk.js';
 
 /**
- * SPEC sections 10 and 12: the status socket answers within milliseconds
- * while the workers are saturated (bar: p99 under 10 ms). wrk saturates the
+ * The status socket answers within milliseconds while the workers are
+ * saturated (bar: p99 under 10 ms; docs/observability.md). wrk saturates the
  * workers; meanwhile GET /status is sent one at a time, every 10 ms.
  *
  *   node dist/bench/status-latency.js [--duration 8] [--policy round_robin] [--close]
  */
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '8' },
-    policy: { type: 'string', default: 'round_robin' },
-    workers: { type: 'string', default: '2' },
-    /** Saturate with one connection per request: under round_robin the supervisor itself accepts every one. */
-    close: { type: 'boolean', default: false },
-  },
+const values = benchArgs({
+  duration: 8,
+  policy: 'round_robin',
+  workers: 2,
+  /** Saturate with one connection per request: under round_robin the supervisor itself accepts every one. */
+  close: false,
 });
-const durationSeconds = Number(values.duration);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+const durationSeconds = values.duration;
 
 async function main(): Promise<string> {
-  const node = await startPropane(Number(values.workers), values.policy as Policy);
+  const node = await startPropane(values.workers, values.policy as Policy);
   const samples: number[] = [];
   try {
     const load = runWrk({ port: node.port, connections: 50, durationSeconds, close: values.close });
     let loading = true;
     void load.finally(() => (loading = false));
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     while (loading) {
       const t0 = performance.now();
       const reply = await callStatusSocket(node.statusSocket!, 'GET', '/status', 5_000);
       if (reply.status !== 200) throw new Error(`/status answered ${reply.status}`);
       samples.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     const wrk = await load;
     const sorted = [...samples].sort((a, b) => a - b);

@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { callStatusSocket } from '../supervisor/status-client.js';
-import { withLoadLock } from './load-lock.js';
+import { withLoadLock } from '../tests/helpers/load-lock.js';
+import { sleep } from '../tests/helpers/wait.js';
+import { benchArgs } from './args.js';
 import { startPropane, type Policy } from './servers.js';
 import { runWrk } from './wrk.js';
 
 /**
- * SPEC section 12: the supervisor's RSS with 8 workers stays under 80 MB.
+ * The supervisor's RSS with 8 workers stays under 80 MB (the budget
+ * tests/integration/status-socket-supervisor-rss-budget.test.ts holds too).
  * Read from /proc (VmRSS, VmHWM: the peak) at rest, during load and after.
  *
  *   node dist/bench/supervisor-rss.js [--workers 8]
  */
-const { values } = parseArgs({ options: { workers: { type: 'string', default: '8' }, policy: { type: 'string', default: 'round_robin' } } });
+const values = benchArgs({ workers: 8, policy: 'round_robin' });
 
 function memMB(pid: number): { rss: number; peak: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -20,9 +22,9 @@ function memMB(pid: number): { rss: number; peak: number } {
 }
 
 async function main(): Promise<string> {
-  const node = await startPropane(Number(values.workers), values.policy as Policy);
+  const node = await startPropane(values.workers, values.policy as Policy);
   try {
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const rest = memMB(node.pid);
     const load = runWrk({ port: node.port, connections: 100, durationSeconds: 5 });
     const during: number[] = [];
@@ -32,7 +34,7 @@ async function main(): Promise<string> {
       await callStatusSocket(node.statusSocket!, 'GET', '/status', 5_000);
       await callStatusSocket(node.statusSocket!, 'GET', '/metrics', 5_000);
       during.push(memMB(node.pid).rss);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     await load;
     const after = memMB(node.pid);

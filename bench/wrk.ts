@@ -67,6 +67,11 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
+/** The p-th percentile of ascending `sorted` (nearest rank); NaN when it is empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

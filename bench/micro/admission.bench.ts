@@ -6,11 +6,14 @@ import { Ledger } from '../../supervisor/ledger.js';
 import { Admission } from '../../worker/admission.js';
 
 /**
- * SPEC section 12, micro-costs of the admission decision: what a worker pays
- * per session on the hot path (no IPC), and the supervisor per lease.
- * Each task runs OPS operations so timer resolution does not dominate;
- * results are checked before anything is timed.
+ * Micro-costs of the admission decision (docs/session-limits.md): what a
+ * worker pays per session on the hot path (no IPC), and the supervisor per
+ * lease. Each task runs OPS operations so timer resolution does not
+ * dominate; results are checked before anything is timed. Like every
+ * benchmark it takes the load lock (/tmp/propane-load.lock) itself, and it
+ * also runs under a `flock /tmp/propane-load.lock ...` that holds it already:
  *
+ *   node dist/bench/micro/admission.bench.js
  *   flock /tmp/propane-load.lock node dist/bench/micro/admission.bench.js
  */
 const OPS = 1000;
@@ -76,6 +79,6 @@ export async function runMicro(): Promise<string> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const { withLoadLock } = await import('../load-lock.js');
+  const { withLoadLock } = await import('../../tests/helpers/load-lock.js');
   process.stdout.write(`${await withLoadLock(runMicro)}\n`);
 }

@@ -1,11 +1,11 @@
 import { request } from 'node:http';
 import t from 'tap';
-import { callStatusSocket } from '../../supervisor/status-client.js';
 import { rawConnect, rawGet, readUntil, isCompleteResponse, statusOf } from '../helpers/http.js';
-import { withLoadLock } from '../helpers/load.js';
-import { parseExposition, valueOf } from '../helpers/prometheus.js';
+import { withLoadLock } from '../helpers/load-lock.js';
+import { valueOf } from '../helpers/prometheus.js';
 import { startPropane } from '../helpers/propane.js';
 import { contractView, expectedResponse } from '../helpers/runtime-hardening.js';
+import { sleep } from '../helpers/wait.js';
 
 const ATTEMPTS = 10_000;
 const CONCURRENCY = 48;
@@ -54,9 +54,9 @@ t.test('10,000 connection attempts against a limit of 8: every answer is 200 or 
       });
     const watcher = (async () => {
       while (!done) {
-        const s = JSON.parse((await callStatusSocket(node.socket, 'GET', '/status', 5_000)).body) as { totals: { sessions: { http: number } } };
+        const s = await node.status();
         r.maxSessionsSeen = Math.max(r.maxSessionsSeen, s.totals.sessions.http);
-        await new Promise((res) => setTimeout(res, 100));
+        await sleep(100);
       }
     })();
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -82,7 +82,7 @@ t.test('10,000 connection attempts against a limit of 8: every answer is 200 or 
   const settled = await node.waitForStatus((s) => s.totals.sessions.http === 0 && s.totals.rejected.http_session_limit === storm.busy, 20_000);
   t.equal(settled.totals.rejected.http_session_limit, storm.busy, 'the node counted exactly the 503s the clients saw');
   t.ok(settled.totals.leased.http <= LIMIT, `the ledger leases no more than the limit (${settled.totals.leased.http} leased once idle: the workers' reserve)`);
-  const metrics = parseExposition((await callStatusSocket(node.socket, 'GET', '/metrics')).body);
+  const metrics = await node.metrics();
   t.equal(valueOf(metrics, 'propane_requests_total', { class: '2xx' }), storm.ok, 'the node counted exactly the 200s the clients saw');
   t.equal(valueOf(metrics, 'propane_rejected_total', { reason: 'http_session_limit' }), storm.busy);
   t.same(settled.workers.map((w) => w.state), ['ready', 'ready'], 'both workers survived');

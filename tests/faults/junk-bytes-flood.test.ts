@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import t from 'tap';
 import { callStatusSocket } from '../../supervisor/status-client.js';
 import { httpGet, readUntil, statusOf } from '../helpers/http.js';
-import { withLoadLock } from '../helpers/load.js';
+import { withLoadLock } from '../helpers/load-lock.js';
 import { startPropane } from '../helpers/propane.js';
 
 const JUNK = [

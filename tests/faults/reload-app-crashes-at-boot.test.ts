@@ -1,18 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import t from 'tap';
-import { callStatusSocket } from '../../supervisor/status-client.js';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { parseExposition, valueOf } from '../helpers/prometheus.js';
-import { fixtureApp, runCli, sleep, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { valueOf } from '../helpers/prometheus.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('an app that crashes at boot during a reload aborts it: the old workers keep serving, the outcome and reason are reported', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i7-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const mode = join(dir, 'mode');
-  writeFileSync(mode, 'v1');
-  const node = await startPropane(t, { app: fixtureApp('i7-boot-mode.cjs'), workers: 2, env: { I7_MODE_FILE: mode }, config: { propane: { reloadOverlapSeconds: 0, respawnDelayMs: 100 } } });
+  const mode = tempFile(t, 'mode', 'v1');
+  const node = await startPropane(t, { app: fixtureApp('crashes-at-boot-on-demand.cjs'), workers: 2, env: { BOOT_MODE_FILE: mode }, config: { propane: { reloadOverlapSeconds: 0, respawnDelayMs: 100 } } });
   const old = await node.readyWorkerPids();
 
   writeFileSync(mode, 'crash');
@@ -39,7 +37,7 @@ t.test('an app that crashes at boot during a reload aborts it: the old workers k
     t.equal(res.status, 200);
     t.match(res.body, /^boot-mode v1 worker/, 'served by an old worker');
   }
-  const metrics = parseExposition((await callStatusSocket(node.socket, 'GET', '/metrics')).body);
+  const metrics = await node.metrics();
   t.equal(valueOf(metrics, 'propane_reloads_total', { outcome: 'aborted' }), 1);
   t.equal(valueOf(metrics, 'propane_worker_exits_total', { cause: 'crash' }), 0, 'the failed replacement is not counted as a crash of a serving worker');
   t.equal(node.logs.filter((l) => l.event === 'worker_respawn_scheduled').length, 0, 'the failed replacement is not respawned');

@@ -1,17 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import t from 'tap';
-import { callStatusSocket } from '../../supervisor/status-client.js';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { parseExposition, valueOf } from '../helpers/prometheus.js';
-import { runCli, sleep, startPropane } from '../helpers/propane.js';
+import { valueOf } from '../helpers/prometheus.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('a bad config on reload is refused, names the key, and changes nothing: same workers, same limits, node serving', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i7-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'propane.json');
-  writeFileSync(file, JSON.stringify({ runtimeLimits: { maxConcurrentHTTPSessions: 32 }, propane: { reloadOverlapSeconds: 0 } }));
+  const file = tempFile(t, 'propane.json', JSON.stringify({ runtimeLimits: { maxConcurrentHTTPSessions: 32 }, propane: { reloadOverlapSeconds: 0 } }));
   const node = await startPropane(t, { workers: 2, args: ['--config', file] });
   const before = await node.status();
 
@@ -36,7 +33,7 @@ t.test('a bad config on reload is refused, names the key, and changes nothing: s
   t.equal(after.reload.last?.outcome, 'refused');
   t.equal(after.supervisor.state, 'running');
   t.equal(node.logs.filter((l) => l.event === 'reload_started').length, 0, 'no reload ever started');
-  const metrics = parseExposition((await callStatusSocket(node.socket, 'GET', '/metrics')).body);
+  const metrics = await node.metrics();
   t.equal(valueOf(metrics, 'propane_reloads_total', { outcome: 'refused' }), 2);
   t.equal(valueOf(metrics, 'propane_reloads_total', { outcome: 'completed' }), 0);
   for (let i = 0; i < 6; i++) t.equal((await httpGet(node.port, '/')).status, 200, 'the node serves');

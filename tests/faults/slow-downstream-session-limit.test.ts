@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import t from 'tap';
 import { httpGet, type HttpReply } from '../helpers/http.js';
-import { withLoadLock } from '../helpers/load.js';
-import { fixtureApp, startPropane } from '../helpers/propane.js';
+import { withLoadLock } from '../helpers/load-lock.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
 import { contractView, expectedResponse } from '../helpers/runtime-hardening.js';
 
 const UPSTREAM_DELAY_MS = 1_500;
@@ -18,9 +19,9 @@ t.test('a slow downstream under the session limit: admitted requests complete, e
   const addr = upstream.address() as { port: number };
 
   const node = await startPropane(t, {
-    app: fixtureApp('i7-upstream.cjs'),
+    app: fixtureApp('waits-on-upstream.cjs'),
     workers: 2,
-    env: { I7_UPSTREAM_URL: `http://127.0.0.1:${addr.port}/` },
+    env: { UPSTREAM_URL: `http://127.0.0.1:${addr.port}/` },
     config: { runtimeLimits: { maxConcurrentHTTPSessions: 4 } },
   });
 

@@ -1,9 +1,12 @@
 import t from 'tap';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, runCli, sleep, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('a worker that exits (code 7) in the middle of its drain: the reload completes, the exit is planned, no respawn, the node serves', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i7-drain-exit.cjs'), workers: 2, config: { propane: { reloadOverlapSeconds: 0, respawnDelayMs: 100 } } });
+  const node = await startPropane(t, { app: fixtureApp('exits-while-draining.cjs'), workers: 2, config: { propane: { reloadOverlapSeconds: 0, respawnDelayMs: 100 } } });
   const old = await node.readyWorkerPids();
 
   const reload = await runCli(['reload', '--json', '--status-socket', node.socket]);

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { failures, runLoad, withLoadLock } from '../helpers/load.js';
-import { sleep, startPropane } from '../helpers/propane.js';
+import { withLoadLock } from '../helpers/load-lock.js';
+import { failures, runLoad } from '../helpers/load.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('SIGKILL of a worker under load: the slot is replaced, the node serves, exits are counted, no session is left open', async (t) => {
   const node = await startPropane(t, { workers: 2, config: { propane: { respawnDelayMs: 100 } } });
@@ -10,7 +12,7 @@ t.test('SIGKILL of a worker under load: the slot is replaced, the node serves, e
   const asked = Date.now();
   const load = await withLoadLock(async () => {
     t.comment(`load lock taken after ${Date.now() - asked} ms`);
-    const running = runLoad({ port: node.port, path: '/', concurrency: 8, durationMs: 3_000, keepAlive: true });
+    const running = runLoad(node.port, 3_000, { shape: 'keepalive', concurrency: 8 });
     await sleep(1_000);
     killedAt.ms = Date.now();
     process.kill(victim, 'SIGKILL');

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { callStatusSocket } from '../../supervisor/status-client.js';
 import { httpGet } from '../helpers/http.js';
-import { parseExposition, valueOf } from '../helpers/prometheus.js';
-import { startPropane, tryKill } from '../helpers/propane.js';
+import { tryKill } from '../helpers/processes.js';
+import { valueOf } from '../helpers/prometheus.js';
+import { startPropane } from '../helpers/propane.js';
 
 t.test('SIGSTOP of a worker: hung detection SIGKILLs and replaces it within workerTimeoutSeconds, logs worker_hung once, the node serves', async (t) => {
   const node = await startPropane(t, { workers: 2, config: { propane: { workerTimeoutSeconds: 2, respawnDelayMs: 100 } } });
@@ -28,7 +28,7 @@ t.test('SIGSTOP of a worker: hung detection SIGKILLs and replaces it within work
   t.equal(node.logs.filter((l) => l.event === 'worker_hung').length, 1, 'worker_hung is logged once');
   t.match(node.logs.find((l) => l.event === 'worker_exit' && l.worker_pid === victim), { signal: 'SIGKILL', cause: 'killed_hung' });
 
-  const metrics = parseExposition((await callStatusSocket(node.socket, 'GET', '/metrics')).body);
+  const metrics = await node.metrics();
   t.equal(valueOf(metrics, 'propane_worker_exits_total', { cause: 'killed_hung' }), 1);
   for (let i = 0; i < 6; i++) t.equal((await httpGet(node.port, '/')).status, 200, 'the node serves');
 });

@@ -1,15 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep, within } from './propane.js';
+import { freePort } from './ports.js';
+import { killOnExit } from './processes.js';
+import { startPropane, type PropaneNode } from './propane.js';
+import { sleep, within } from './wait.js';
 
 /**
- * Real etcd servers for the membership tests (issue 9): Debian's etcd-server
- * on free loopback ports with a temporary data dir, stopped and removed by
- * teardown. Nothing else in the suite needs etcd.
+ * Real etcd servers for the membership tests (docs/cluster-etcd.md):
+ * Debian's etcd-server on free loopback ports with a temporary data dir,
+ * stopped and removed by teardown, which fails the test if a member will
+ * not die. Nothing else in the suite needs etcd.
  */
 
 interface TestLike {
@@ -37,17 +40,6 @@ export function requireEtcd(t: TestLike): boolean {
   process.stderr.write(`\n*** WARNING: ${msg}; SKIPPING them. Install it with: apt-get install etcd-server ***\n\n`);
   t.plan(0, msg);
   return false;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const addr = probe.address();
-      probe.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no address'))));
-    });
-  });
 }
 
 interface MemberSpec {
@@ -100,7 +92,7 @@ export class EtcdMember {
       '--logger', 'zap',
       '--log-level', 'error',
     ];
-    const proc = spawn(etcdBinary() ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = killOnExit(spawn(etcdBinary() ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     proc.stderr!.setEncoding('utf8').on('data', (c: string) => (this.log = (this.log + c).slice(-4000)));
     this.proc = proc;
   }
@@ -124,14 +116,14 @@ export class EtcdMember {
     this.proc?.kill('SIGCONT');
   }
 
-  /** SIGKILL, and wait until the process is gone. */
+  /** SIGKILL, and wait until the process is gone; throws if it is still there after 5 s. */
   async kill(): Promise<void> {
     const proc = this.proc;
     if (!proc || !this.running) return;
-    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+    const gone = new Promise<true>((r) => proc.once('exit', () => r(true)));
     proc.kill('SIGCONT');
     proc.kill('SIGKILL');
-    await within(gone, 5_000);
+    if (!(await within(gone, 5_000))) throw new Error(`etcd ${this.spec.name} (pid ${this.pid}) still runs 5 s after SIGKILL`);
   }
 
   /** Starts again on the same ports and data dir (what survived the kill). */
@@ -142,11 +134,15 @@ export class EtcdMember {
   }
 
   async destroy(): Promise<void> {
-    await this.kill();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    try {
+      await this.kill();
+    } finally {
+      rmSync(this.dataDir, { recursive: true, force: true });
+    }
   }
 }
 
+/** The members of one etcd cluster; `endpoints` is what a propane node is configured with. */
 export class EtcdCluster {
   constructor(readonly members: EtcdMember[]) {}
 
@@ -191,8 +187,17 @@ export function etcdctl(endpoints: string[], args: string[]): { code: number | n
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+type NodeExtra = { expectedNodes?: number; quorumReadiness?: boolean; clusterName?: string; leaseSeconds?: number };
+
+/** Starts one propane node per entry of `workers` (its worker count), with ids node-a, node-b, ..., all measuring their membership from `etcd` alike. */
+export async function startEtcdNodes(t: TestLike, etcd: EtcdCluster, workers: number[], extra: NodeExtra = {}): Promise<PropaneNode[]> {
+  const nodes: PropaneNode[] = [];
+  for (const [i, n] of workers.entries()) nodes.push(await startPropane(t, { workers: n, config: etcdNodeConfig(etcd.endpoints, `node-${String.fromCharCode(97 + i)}`, extra) }));
+  return nodes;
+}
+
 /** The config of a propane node that measures its membership from `endpoints`, with 2-second leases to keep tests quick. */
-export function etcdNodeConfig(endpoints: string[], nodeId: string, extra: { expectedNodes?: number; quorumReadiness?: boolean; clusterName?: string; leaseSeconds?: number } = {}): Record<string, unknown> {
+export function etcdNodeConfig(endpoints: string[], nodeId: string, extra: NodeExtra = {}): Record<string, unknown> {
   return {
     cluster: {
       enabled: true,

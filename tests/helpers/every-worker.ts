@@ -1,5 +1,6 @@
 import { httpGet, type HttpReply } from './http.js';
-import { sleep, type PropaneNode } from './propane.js';
+import type { PropaneNode } from './propane.js';
+import { sleep } from './wait.js';
 
 /**
  * Polls `path` on fresh connections until every ready worker of `node` has
@@ -36,6 +37,11 @@ export interface ClusterzLike {
   generation: number;
   cluster: { observed_nodes: number; expected_nodes: number; quorum: { status: string; met: boolean }; members?: Array<{ node_id: string; host: string; port: number; ready: boolean }> };
   coordination: { membership_source: string; state: string; store?: { state: string; endpoints: string[]; lease_seconds: number; last_change_at: string | null } };
+}
+
+/** True for a reply with this status code. */
+export function answers(status: number): (reply: { status: number }) => boolean {
+  return (reply) => reply.status === status;
 }
 
 /** True when /clusterz says the store is `state` and counts `observed` nodes. */

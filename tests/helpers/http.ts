@@ -69,3 +69,40 @@ export function isCompleteResponse(text: string): boolean {
 export function statusOf(raw: string): number {
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
 }
+
+export interface RawResponse {
+  status: number;
+  /** By lower-case name; a repeated header keeps its last value. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Splits one raw HTTP/1.1 response as it came off the wire; status 0 and no headers when nothing came. */
+export function parseRawResponse(raw: string): RawResponse {
+  const end = raw.indexOf('\r\n\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of (end < 0 ? raw : raw.slice(0, end)).split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: statusOf(raw), headers, body: end < 0 ? '' : raw.slice(end + 4) };
+}
+
+/**
+ * Sends exact bytes on a fresh connection and reads one full response;
+ * then, with closeWaitMs, waits that long at most for the server to close:
+ * `closed` says whether it did. `raw` is the response as it came.
+ */
+export async function sendRaw(port: number, bytes: string, closeWaitMs = 0): Promise<RawResponse & { raw: string; closed: boolean }> {
+  const s = await rawConnect(port);
+  try {
+    let closed = false;
+    s.once('close', () => (closed = true));
+    s.write(bytes);
+    const raw = await readUntil(s, isCompleteResponse, 8_000);
+    if (closeWaitMs > 0) await readUntil(s, () => false, closeWaitMs);
+    return { ...parseRawResponse(raw), raw, closed };
+  } finally {
+    s.destroy();
+  }
+}

@@ -1,78 +1,132 @@
 import { Agent, request } from 'node:http';
-import tap from 'tap';
-import { acquireLoadLock, LOAD_LOCK } from './load-lock.js';
-
-export { LOAD_LOCK };
-
-
-/** What a test file may still take once it holds the lock: the per-file budget of package.json's tap.timeout. */
-const BUDGET_AFTER_LOCK_MS = 180_000;
+import { sleep } from './wait.js';
 
 /**
- * Runs `fn` while holding the machine-wide load lock (HELPERS.md): a child
- * `flock` holds it until its stdin closes, which also happens if this
- * process dies, so the lock can never be left behind. Waiting for another
- * helper's load is not this file's time: tap's timeout covers the wait
- * (bounded by waitMs) and starts afresh once the lock is held.
+ * An HTTP load from this process that counts every answer and every
+ * failure precisely, for the tests that must fail no request. `keepalive`
+ * runs `concurrency` loops over one keep-alive agent with that many
+ * sockets; `per-request` opens a fresh connection (agent: false,
+ * Connection: close) for every request. Run it inside withLoadLock
+ * (load-lock.ts).
  */
-export async function withLoadLock<T>(fn: () => Promise<T>, waitMs = 420_000): Promise<T> {
-  tap.setTimeout(waitMs + BUDGET_AFTER_LOCK_MS);
-  const lock = await acquireLoadLock(waitMs);
-  if (!lock) throw new Error(`${LOAD_LOCK} still held by another load after ${waitMs} ms`);
-  tap.setTimeout(BUDGET_AFTER_LOCK_MS);
-  try {
-    return await fn();
-  } finally {
-    await lock.release();
-  }
-}
+export type LoadShape = 'keepalive' | 'per-request';
 
 export interface LoadResult {
-  /** Responses by status code. */
-  statuses: Record<number, number>;
-  /** Requests that got no response, by error code. */
-  errors: Record<string, number>;
+  /** Requests sent, answered or not. */
   total: number;
+  /** Answers by status code. */
+  statuses: Record<number, number>;
+  /** Answers that were 2xx. */
+  ok: number;
+  /** Requests that got no answer, by error code (ECONNRESET for a socket hang up, ETIMEDOUT for no answer within timeoutMs). */
+  errors: Record<string, number>;
+  /** The first few errors, described (code, time, socket reuse, local port), for the test's message. */
+  samples: string[];
+  /** The X-Arlen-Worker-Pid of every 2xx answer. */
+  pids: Set<number>;
 }
 
-/**
- * A bounded closed-loop load: `concurrency` clients, each sending its next
- * request when the previous one finished, until `durationMs` has passed.
- */
-export async function runLoad(opts: { port: number; path: string; concurrency: number; durationMs: number; keepAlive?: boolean; timeoutMs?: number }): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.concurrency });
-  const result: LoadResult = { statuses: {}, errors: {}, total: 0 };
-  const deadline = Date.now() + opts.durationMs;
-  const one = (): Promise<void> =>
+/** A request failed when it got no answer or an answer that was not 2xx. */
+export function failures(r: LoadResult): number {
+  const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+  return sum(r.statuses) - r.ok + sum(r.errors);
+}
+
+export interface LoadOptions {
+  shape?: LoadShape;
+  /** Request loops running at once (and sockets of the keep-alive agent); default 8. */
+  concurrency?: number;
+  path?: string;
+  timeoutMs?: number;
+  /** Each loop pauses a random 0..pauseMs between requests, so keep-alive sockets sit idle in the pool. */
+  pauseMs?: number;
+}
+
+export interface Load {
+  readonly result: LoadResult;
+  /** Stops issuing requests, waits for those in flight, returns the tallies. */
+  stop(): Promise<LoadResult>;
+  /** Resolves once `n` more requests have answered 2xx, or rejects after timeoutMs. */
+  waitForOk(n: number, timeoutMs?: number): Promise<void>;
+}
+
+export function startLoad(port: number, opts: LoadOptions = {}): Load {
+  const shape = opts.shape ?? 'keepalive';
+  const concurrency = opts.concurrency ?? 8;
+  const path = opts.path ?? '/';
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const agent = shape === 'keepalive' ? new Agent({ keepAlive: true, maxSockets: concurrency }) : false;
+  const result: LoadResult = { total: 0, statuses: {}, ok: 0, errors: {}, samples: [], pids: new Set() };
+  let running = true;
+  const okWaiters: Array<{ at: number; resolve: () => void }> = [];
+
+  const once = (): Promise<void> =>
     new Promise((resolve) => {
-      const req = request({ host: '127.0.0.1', port: opts.port, path: opts.path, agent, timeout: opts.timeoutMs ?? 10_000 }, (res) => {
+      const headers = shape === 'per-request' ? { Connection: 'close' } : {};
+      const startedAt = performance.now();
+      result.total++;
+      const req = request({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs }, (res) => {
         res.resume();
+        res.on('error', (err) => tally(err));
         res.on('end', () => {
-          result.statuses[res.statusCode ?? 0] = (result.statuses[res.statusCode ?? 0] ?? 0) + 1;
+          const status = res.statusCode ?? 0;
+          result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+          if (status >= 200 && status < 300) {
+            result.ok++;
+            const pid = Number(res.headers['x-arlen-worker-pid']);
+            if (pid > 0) result.pids.add(pid);
+            for (const w of [...okWaiters]) if (result.ok >= w.at) (okWaiters.splice(okWaiters.indexOf(w), 1), w.resolve());
+          }
           resolve();
         });
-        res.on('error', () => resolve());
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        const code = err.code ?? err.message;
+      const tally = (err: NodeJS.ErrnoException): void => {
+        const code = /socket hang up/.test(err.message) ? 'ECONNRESET' : (err.code ?? err.message);
+        if (result.samples.length < 10) result.samples.push(`${new Date().toISOString()} ${code} ${err.message} after_ms=${Math.round(performance.now() - startedAt)} reused=${String(req.reusedSocket)} local_port=${String(req.socket?.localPort)}`);
         result.errors[code] = (result.errors[code] ?? 0) + 1;
         resolve();
-      });
+      };
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', tally);
       req.end();
     });
-  await Promise.all(
-    Array.from({ length: opts.concurrency }, async () => {
-      while (Date.now() < deadline) {
-        await one();
-        result.total++;
-      }
-    }),
-  );
-  agent.destroy();
-  return result;
+
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      await once();
+      if (opts.pauseMs) await sleep(Math.random() * opts.pauseMs);
+    }
+  });
+
+  return {
+    result,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      if (agent) agent.destroy();
+      return result;
+    },
+    waitForOk(n, waitMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const entry = { at: result.ok + n, resolve: () => (clearTimeout(timer), resolve()) };
+        const timer = setTimeout(() => {
+          okWaiters.splice(okWaiters.indexOf(entry), 1);
+          reject(new Error(`fewer than ${n} more 2xx answers within ${waitMs} ms: ${describeLoad(result)}`));
+        }, waitMs);
+        okWaiters.push(entry);
+      });
+    },
+  };
 }
 
-export function failures(r: LoadResult): number {
-  return Object.values(r.errors).reduce((a, b) => a + b, 0) + Object.entries(r.statuses).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
+/** A load that runs for durationMs, then stops and returns its tallies. */
+export async function runLoad(port: number, durationMs: number, opts: LoadOptions = {}): Promise<LoadResult> {
+  const load = startLoad(port, opts);
+  await sleep(durationMs);
+  return load.stop();
+}
+
+/** The tallies as one line, for a test's comment or message. */
+export function describeLoad(r: LoadResult): string {
+  return JSON.stringify({ ...r, pids: [...r.pids] });
 }

@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { StatusPayload } from '../../contracts/status.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
-
-export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-export const CLI = join(ROOT, 'dist/supervisor/cli.js');
-export const fixtureApp = (name: string): string => join(ROOT, 'tests/fixtures/apps', name);
+import { CLI } from './paths.js';
+import { cleanEnv, killOnExit, nodeCommand, tryKill, waitGone } from './processes.js';
+import { parseExposition, type Exposition } from './prometheus.js';
+import { tempSocketPath } from './temp.js';
+import { pollUntil, within } from './wait.js';
 
 export interface LogLine {
   event?: string;
@@ -39,13 +39,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-let socketCounter = 0;
-/** Short socket paths straight in the temp dir: sun_path is capped near 100 bytes. */
-export function tempSocketPath(): string {
-  return join(tmpdir(), `propane-${process.pid}-${++socketCounter}.sock`);
-}
-
-/** A real `propane start` on 127.0.0.1 and an ephemeral port; stopped and checked by teardown. */
+/** A real `propane start` on 127.0.0.1 and an ephemeral port; startPropane's teardown stops it and checks that nothing it started outlives the test. */
 export class PropaneNode {
   readonly proc: ChildProcess;
   readonly socket: string;
@@ -71,7 +65,7 @@ export class PropaneNode {
       args.push('--config', file);
     }
     args.push(...(opts.args ?? []));
-    this.proc = spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+    this.proc = killOnExit(spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false }));
     this.exited = new Promise((res) => this.proc.once('exit', (code, signal) => res({ code, signal })));
     let buffered = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -139,19 +133,17 @@ export class PropaneNode {
     return JSON.parse(reply.body) as StatusPayload;
   }
 
+  /** GET /metrics on the status socket, parsed. */
+  async metrics(): Promise<Exposition> {
+    const reply = await callStatusSocket(this.socket, 'GET', '/metrics', 5_000);
+    if (reply.status !== 200) throw new Error(`GET /metrics answered ${reply.status}: ${reply.body}`);
+    return parseExposition(reply.body);
+  }
+
   /** Polls /status until `pred` holds; rejects with the last payload after timeoutMs. */
   async waitForStatus(pred: (s: StatusPayload) => boolean, timeoutMs = 15_000): Promise<StatusPayload> {
-    const deadline = Date.now() + timeoutMs;
-    let last: StatusPayload | undefined;
-    while (Date.now() < deadline) {
-      try {
-        last = await this.status();
-        if (pred(last)) return last;
-      } catch {
-        // Not up yet, or restarting: poll again.
-      }
-      await sleep(50);
-    }
+    const last = await pollUntil(() => this.status(), pred, timeoutMs, 50).catch(() => undefined);
+    if (last && pred(last)) return last;
     throw new Error(`status condition not met within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
   }
 
@@ -162,7 +154,8 @@ export class PropaneNode {
 
   /**
    * Graceful stop with SIGTERM, bounded; then SIGKILL for anything left.
-   * Returns the pids (supervisor or workers) that had to be killed.
+   * Returns the pids (supervisor or workers) that had to be killed. Safe to
+   * call again: once everything is gone it only reports that.
    */
   async stop(timeoutMs = 20_000): Promise<{ code: number | null; leftovers: number[] }> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
@@ -177,20 +170,17 @@ export class PropaneNode {
 }
 
 /**
- * Supervisors still running when this test process exits. tap ends a file
- * that overruns its timeout with SIGALRM, and teardowns never run then; a
- * SIGKILLed supervisor takes its workers with it (their IPC channel closes).
+ * Starts a node for test `t`. Its teardown stops the node and fails the
+ * test if the supervisor or any worker it ever forked is still running
+ * afterwards (it SIGKILLs them first): every test that starts a node proves
+ * it leaves nothing behind.
  */
-const running = new Set<PropaneNode>();
-process.once('exit', () => {
-  for (const node of running) tryKill(node.pid, 'SIGKILL');
-});
-
 export async function startPropane(t: Teardown, opts: StartOptions = {}): Promise<PropaneNode> {
   const node = new PropaneNode(opts);
-  running.add(node);
-  void node.exited.then(() => running.delete(node));
-  t.teardown(() => node.stop());
+  t.teardown(async () => {
+    const { leftovers } = await node.stop();
+    if (leftovers.length > 0) throw new Error(`processes of propane ${node.pid} (supervisor or workers) were still running after the test and had to be SIGKILLed: ${leftovers.join(', ')}`);
+  });
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const waitFor = opts.waitFor ?? 'all';
   if (waitFor === 'nothing') return node;
@@ -204,78 +194,4 @@ export async function startPropane(t: Teardown, opts: StartOptions = {}): Promis
     await node.waitForStatus((s) => s.workers.filter((w) => w.state === 'ready').length >= workers, timeoutMs);
   }
   return node;
-}
-
-/** The environment of the test process without any ARLEN_/MOJOOBJC_ variable that would change the config. */
-export function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(ARLEN_|MOJOOBJC_|PROPANE_)/.test(k)) env[k] = v;
-  }
-  return env;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export function tryKill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Waits until none of `pids` is alive; returns those still alive after timeoutMs. */
-export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
-    await sleep(25);
-    alive = alive.filter(isAlive);
-  }
-  return alive;
-}
-
-/** Resolves with `p`'s value, or null after timeoutMs; leaves no timer behind. */
-export async function within<T>(p: Promise<T>, timeoutMs: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const result = await Promise.race([p, new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)))]);
-  clearTimeout(timer);
-  return result;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * `node <args>` as an operator runs it. tap's @tapjs/processinfo hooks every spawn and puts its
- * `--import` loader into NODE_OPTIONS, which would load into the supervisor, every worker and
- * every CLI run (~25 MB of RSS each, and start-up time); `env -u` drops it before node starts.
- */
-export function nodeCommand(args: string[]): [string, string[]] {
-  return ['/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]];
-}
-
-/** Runs the CLI once (config, status, reload, stop) and collects its output. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveRun) => {
-    const child = spawn(...nodeCommand([CLI, ...args]), { cwd: opts.cwd ?? tmpdir(), env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
 }

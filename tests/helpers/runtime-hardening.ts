@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './propane.js';
+import { ROOT } from './paths.js';
 
 /** One runtime-hardening contract of contracts/fixtures/runtime-hardening.json and the tests that prove it. */
 export interface HardeningContract {
@@ -24,26 +24,8 @@ export function expectedResponse(id: string): NonNullable<HardeningContract['exp
   return entry.expect;
 }
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Parses one raw HTTP/1.1 response with a Content-Length body. */
-export function parseRawResponse(raw: string): RawResponse {
-  const end = raw.indexOf('\r\n\r\n');
-  const [statusLine = '', ...lines] = raw.slice(0, end < 0 ? raw.length : end).split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: end < 0 ? '' : raw.slice(end + 4) };
-}
-
 /** The parts of `res` the contract fixes: its status, the expected headers (by lower-case name) and its body. */
-export function contractView(res: RawResponse | { status: number; headers: Record<string, string | string[] | undefined>; body: string }, expected: NonNullable<HardeningContract['expect']>): NonNullable<HardeningContract['expect']> {
+export function contractView(res: { status: number; headers: Record<string, string | string[] | undefined>; body: string }, expected: NonNullable<HardeningContract['expect']>): NonNullable<HardeningContract['expect']> {
   const headers: Record<string, string> = {};
   for (const name of Object.keys(expected.headers)) headers[name] = String(res.headers[name.toLowerCase()]);
   return { status: res.status, headers, body: res.body };

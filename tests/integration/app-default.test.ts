@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { slowDelayMs } from '../../worker/default-app.js';
 import { httpGet } from '../helpers/http.js';
 import { startPropane } from '../helpers/propane.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
 t.test('the embedded app serves /, /slow, POST /echo and a WebSocket echo at /ws', async (t) => {
   const node = await startPropane(t, { workers: 1 });
@@ -24,9 +25,7 @@ t.test('the embedded app serves /, /slow, POST /echo and a WebSocket echo at /ws
   t.equal((await httpGet(node.port, '/echo')).status, 404, 'GET /echo is not the echo');
   t.equal((await httpGet(node.port, '/nope')).status, 404);
 
-  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/ws`);
-  t.teardown(() => ws.terminate());
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const ws = await openWebSocket(t, node.port);
   const next = (): Promise<{ data: string; isBinary: boolean }> => new Promise((resolve) => ws.once('message', (d, isBinary) => resolve({ data: String(d), isBinary })));
   let reply = next();
   ws.send('ping text');

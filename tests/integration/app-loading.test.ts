@@ -1,38 +1,37 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { WebSocket } from 'ws';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, sleep, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempDir } from '../helpers/temp.js';
+import { sleep } from '../helpers/wait.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
 t.test('a request-listener default export in an .mjs file serves every request', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i3-listener.mjs'), workers: 1 });
+  const node = await startPropane(t, { app: fixtureApp('esm-request-listener.mjs'), workers: 1 });
   const res = await httpGet(node.port, '/anything?x=1');
   t.equal(res.status, 200);
-  t.equal(res.body, 'i3 listener mjs GET /anything?x=1\n');
+  t.equal(res.body, 'listener mjs GET /anything?x=1\n');
   t.equal((await httpGet(node.port, '/healthz')).body, 'ok\n', 'built-ins still answer before the app');
 });
 
 t.test('an ESM .js object export serves its handler and its websocket', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i3-esm-object.js'), workers: 1 });
+  const node = await startPropane(t, { app: fixtureApp('esm-object-with-websocket.js'), workers: 1 });
   const res = await httpGet(node.port, '/');
   t.equal(res.status, 200);
-  t.equal(res.body, 'i3 esm object js\n');
-  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/chat`);
-  t.teardown(() => ws.terminate());
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  t.equal(res.body, 'esm object js\n');
+  const ws = await openWebSocket(t, node.port, '/chat');
   const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
   ws.send('hello');
-  t.equal(await reply, 'i3 got hello');
+  t.equal(await reply, 'got hello');
 });
 
 t.test('a .cjs module.exports object: ready() is awaited before the worker counts ready, close() while it drains', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i3-app-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const gate = join(dir, 'ready-gate');
   const marker = join(dir, 'closed');
-  const node = await startPropane(t, { app: fixtureApp('i3-object.cjs'), workers: 1, waitFor: 'nothing', env: { I3_READY_GATE: gate, I3_CLOSE_MARKER: marker } });
+  const node = await startPropane(t, { app: fixtureApp('awaits-ready-and-close.cjs'), workers: 1, waitFor: 'nothing', env: { READY_GATE_FILE: gate, CLOSE_MARKER_FILE: marker } });
   await node.waitForEvent('worker_forked');
   await sleep(1000);
   const before = await node.status();
@@ -43,7 +42,7 @@ t.test('a .cjs module.exports object: ready() is awaited before the worker count
   await node.waitForEvent('listening');
   const after = await node.waitForStatus((s) => s.workers[0]?.state === 'ready');
   const workerPid = after.workers[0]!.pid;
-  t.equal((await httpGet(node.port, '/')).body, 'i3 object cjs ready=true\n');
+  t.equal((await httpGet(node.port, '/')).body, 'object cjs ready=true\n');
 
   t.notOk(existsSync(marker), 'close() has not run while serving');
   const stopped = await node.stop();
@@ -53,8 +52,8 @@ t.test('a .cjs module.exports object: ready() is awaited before the worker count
 });
 
 for (const c of [
-  { fixture: 'i3-load-throws.cjs', phase: 'load', message: 'i3 cannot load: missing DATABASE_URL' },
-  { fixture: 'i3-ready-rejects.mjs', phase: 'ready', message: 'i3 not ready: cache unreachable' },
+  { fixture: 'throws-at-load.cjs', phase: 'load', message: 'cannot load: missing DATABASE_URL' },
+  { fixture: 'ready-rejects.mjs', phase: 'ready', message: 'not ready: cache unreachable' },
 ]) {
   t.test(`a module that fails to ${c.phase} is a boot failure with its error in the logs and in /status last_exit`, async (t) => {
     const node = await startPropane(t, { app: fixtureApp(c.fixture), workers: 1, waitFor: 'nothing', args: ['--respawn-delay-ms', '60000'] });

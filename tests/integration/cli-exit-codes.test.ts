@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { StatusPayload, ReloadResponse } from '../../contracts/status.js';
-import { ROOT, runCli, startPropane, tempSocketPath } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { ROOT } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile, tempSocketPath } from '../helpers/temp.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -80,10 +82,7 @@ t.test('against a running supervisor: status, status --json, --prometheus, reloa
 });
 
 t.test('propane reload exits 1 with the reason when the reloaded config is invalid, and nothing changes', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i3-reload-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'propane.json');
-  writeFileSync(file, JSON.stringify({ runtimeLimits: { maxConcurrentHTTPSessions: 100 } }));
+  const file = tempFile(t, 'propane.json', JSON.stringify({ runtimeLimits: { maxConcurrentHTTPSessions: 100 } }));
   const node = await startPropane(t, { workers: 1, args: ['--config', file] });
   const before = await node.status();
   writeFileSync(file, JSON.stringify({ runtimeLimits: { maxConcurentHTTPSessions: 5 } }));

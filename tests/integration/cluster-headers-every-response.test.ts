@@ -1,29 +1,8 @@
 import t from 'tap';
-import { httpGet, isCompleteResponse, rawConnect, readUntil, statusOf } from '../helpers/http.js';
+import { httpGet, rawConnect, sendRaw } from '../helpers/http.js';
 import { startPropane } from '../helpers/propane.js';
 
 const NAMES = ['x-arlen-cluster', 'x-arlen-node', 'x-arlen-worker-pid', 'x-arlen-cluster-status', 'x-arlen-cluster-observed-nodes', 'x-arlen-cluster-expected-nodes'];
-
-function headersOf(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    out[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return out;
-}
-
-/** Exact bytes on a fresh connection; returns the status and the headers. */
-async function raw(port: number, bytes: string): Promise<{ status: number; headers: Record<string, string> }> {
-  const s = await rawConnect(port);
-  try {
-    s.write(bytes);
-    const text = await readUntil(s, isCompleteResponse, 8_000);
-    return { status: statusOf(text), headers: headersOf(text) };
-  } finally {
-    s.destroy();
-  }
-}
 
 const CONFIG = {
   cluster: { enabled: true, name: 'green', nodeId: 'node-7', expectedNodes: 3, observedNodes: 2 },
@@ -48,10 +27,10 @@ t.test('with cluster.emitHeaders (the default) every response carries the six cl
     const res = await httpGet(node.port, path);
     t.same(pick(res.headers), want, `GET ${path} (${res.status})`);
   }
-  const timeout = await raw(node.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+  const timeout = await sendRaw(node.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
   t.equal(timeout.status, 408);
   t.same(pick(timeout.headers), want, 'the 408');
-  const bad = await raw(node.port, 'NOT HTTP AT ALL\r\n\r\n');
+  const bad = await sendRaw(node.port, 'NOT HTTP AT ALL\r\n\r\n');
   t.equal(bad.status, 400);
   t.same(pick(bad.headers), want, 'the 400');
 
@@ -59,7 +38,7 @@ t.test('with cluster.emitHeaders (the default) every response carries the six cl
   t.teardown(() => holder.destroy());
   holder.write('GET /slow?ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n');
   let busy = { status: 0, headers: {} as Record<string, string> };
-  for (let i = 0; i < 50 && busy.status !== 503; i++) busy = await raw(node.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 50 && busy.status !== 503; i++) busy = await sendRaw(node.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   t.equal(busy.status, 503, 'the node is at its session limit');
   t.same(pick(busy.headers), want, 'the 503');
 });
@@ -70,7 +49,7 @@ t.test('with cluster.emitHeaders false no response carries them', async (t) => {
     const res = await httpGet(node.port, path);
     t.same(NAMES.filter((n) => n in res.headers), [], `GET ${path}`);
   }
-  const timeout = await raw(node.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+  const timeout = await sendRaw(node.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
   t.equal(timeout.status, 408);
   t.same(NAMES.filter((n) => n in timeout.headers), [], 'the 408');
   t.equal(timeout.headers['x-arlen-timeout-reason'], 'header');

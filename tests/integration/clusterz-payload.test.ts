@@ -1,8 +1,9 @@
 import t from 'tap';
-import { WebSocket } from 'ws';
 import { ClusterzPayload } from '../../contracts/cluster.js';
 import { httpGet } from '../helpers/http.js';
-import { sleep, startPropane, type PropaneNode } from '../helpers/propane.js';
+import { startPropane, type PropaneNode } from '../helpers/propane.js';
+import { pollUntil } from '../helpers/wait.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
 async function clusterz(node: PropaneNode): Promise<ClusterzPayload> {
   const res = await httpGet(node.port, '/clusterz');
@@ -10,14 +11,8 @@ async function clusterz(node: PropaneNode): Promise<ClusterzPayload> {
   return ClusterzPayload.parse(JSON.parse(res.body));
 }
 
-async function waitForClusterz(node: PropaneNode, pred: (c: ClusterzPayload) => boolean, timeoutMs = 10_000): Promise<ClusterzPayload> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await clusterz(node);
-  while (!pred(last) && Date.now() < deadline) {
-    await sleep(100);
-    last = await clusterz(node);
-  }
-  return last;
+function waitForClusterz(node: PropaneNode, pred: (c: ClusterzPayload) => boolean): Promise<ClusterzPayload> {
+  return pollUntil(() => clusterz(node), pred, 10_000);
 }
 
 const MATRIX = {
@@ -43,9 +38,7 @@ t.test('/clusterz reports the cluster, its quorum, coordination, node-wide sessi
   t.same(body.workers, pids, 'the worker states match /status');
   t.same(body.sessions, { http: body.sessions.http, websocket: 0 });
 
-  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/ws`);
-  t.teardown(() => ws.terminate());
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const ws = await openWebSocket(t, node.port);
   const withWs = await waitForClusterz(node, (c) => c.sessions.websocket === 1);
   t.equal(withWs.sessions.websocket, 1, 'an open WebSocket shows in the node-wide count');
   t.ok(withWs.generation > body.generation, 'the change came with a newer generation');

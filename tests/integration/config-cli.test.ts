@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli, tempSocketPath } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir, tempSocketPath } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'propane-i3-cfg-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir(t);
 
 function configFile(name: string, body: unknown): string {
   const file = join(dir, name);
@@ -133,8 +132,7 @@ t.test('propane config without --json prints the normalised config too, and says
 });
 
 t.test('./propane.json in the working directory is read without --config', async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), 'propane-i3-cwd-'));
-  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  const cwd = tempDir(t);
   writeFileSync(join(cwd, 'propane.json'), JSON.stringify({ port: 4444 }));
   const r = await runCli(['config', '--json'], { cwd });
   t.equal((JSON.parse(r.stdout) as { port: number }).port, 4444);

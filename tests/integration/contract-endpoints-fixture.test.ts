@@ -1,12 +1,14 @@
-import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import t from 'tap';
 import { WebSocket } from 'ws';
-import { httpGet, rawConnect, readUntil, isCompleteResponse, statusOf } from '../helpers/http.js';
-import { ROOT, runCli, startPropane, type PropaneNode } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { httpGet, sendRaw } from '../helpers/http.js';
+import { ROOT } from '../helpers/paths.js';
+import { startPropane, type PropaneNode } from '../helpers/propane.js';
+import { within } from '../helpers/wait.js';
 
-/** The fixture of issue 6: every contract, checked here against a running node. */
+/** contracts/fixtures/endpoints.json (docs/endpoints.md): every contract, checked here against a running node. */
 interface Fixture {
   token: string;
   nodes: Record<string, { workers: number; args?: string[]; config: Record<string, unknown> }>;
@@ -72,30 +74,6 @@ interface Reply {
   closed?: boolean;
 }
 
-function parseRaw(text: string): Reply {
-  const end = text.indexOf('\r\n\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of text.slice(0, end).split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: statusOf(text), headers, body: text.slice(end + 4) };
-}
-
-async function sendRaw(port: number, bytes: string): Promise<Reply> {
-  const s = await rawConnect(port);
-  try {
-    let closed = false;
-    s.once('close', () => (closed = true));
-    s.write(bytes);
-    const text = await readUntil(s, isCompleteResponse, 8_000);
-    await readUntil(s, () => false, 4_000);
-    return { ...parseRaw(text), closed };
-  } finally {
-    s.destroy();
-  }
-}
-
 async function runWebSocket(port: number, c: Contract): Promise<{ closeCode: number | null; pings: number }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}${c.request.path ?? '/ws'}`, { autoPong: c.request.auto_pong ?? true });
   try {
@@ -104,27 +82,10 @@ async function runWebSocket(port: number, c: Contract): Promise<{ closeCode: num
     ws.on('ping', () => pings++);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     if (c.request.send_bytes !== undefined) ws.send(Buffer.alloc(c.request.send_bytes, 1));
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), c.request.wait_ms ?? 5_000)));
-    const closeCode = await Promise.race([closed, waited]);
-    clearTimeout(timer);
+    const closeCode = await within(closed, c.request.wait_ms ?? 5_000);
     return { closeCode, pings };
   } finally {
     ws.terminate();
-  }
-}
-
-async function runConfig(c: Contract): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i6-'));
-  try {
-    const args = ['config', '--json'];
-    if (c.request.config) {
-      writeFileSync(join(dir, 'propane.json'), JSON.stringify(c.request.config));
-      args.push('--config', join(dir, 'propane.json'));
-    }
-    return await runCli(args, { env: c.request.env ?? {}, cwd: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -149,7 +110,7 @@ t.test('the running system honours every entry of contracts/fixtures/endpoints.j
     t.test(c.id, async (t) => {
       const e = c.expect;
       if (c.kind === 'config') {
-        const out = await runConfig(c);
+        const out = await runCli(['config', '--json'], { env: c.request.env ?? {}, config: c.request.config });
         t.equal(out.code, e.exit_code, `exit code (${out.stderr.trim()})`);
         if (e.stderr !== undefined) t.ok(matches(out.stderr, e.stderr), `stderr matches ${JSON.stringify(e.stderr)}: ${out.stderr}`);
         if (e.fields) {
@@ -167,7 +128,7 @@ t.test('the running system honours every entry of contracts/fixtures/endpoints.j
         return;
       }
       let reply: Reply;
-      if (c.kind === 'raw') reply = await sendRaw(node.port, expand(c.request.raw!));
+      if (c.kind === 'raw') reply = await sendRaw(node.port, expand(c.request.raw!), 4_000);
       else {
         const port = c.kind === 'status_tcp' ? statusPort : node.port;
         if (port === null) throw new Error(`node ${c.node} has no TCP status listener`);

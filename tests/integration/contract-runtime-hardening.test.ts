@@ -1,40 +1,42 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import WebSocket from 'ws';
 import { callStatusSocket } from '../../supervisor/status-client.js';
-import { isCompleteResponse, rawConnect, readUntil } from '../helpers/http.js';
-import { parseExposition, valueOf } from '../helpers/prometheus.js';
-import { fixtureApp, sleep, startPropane } from '../helpers/propane.js';
-import { contractView, expectedResponse, parseRawResponse } from '../helpers/runtime-hardening.js';
+import { isCompleteResponse, parseRawResponse, rawConnect, readUntil } from '../helpers/http.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { valueOf } from '../helpers/prometheus.js';
+import { startPropane } from '../helpers/propane.js';
+import { contractView, expectedResponse } from '../helpers/runtime-hardening.js';
+import { tempFile } from '../helpers/temp.js';
+import { sleep } from '../helpers/wait.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
 const UPGRADE = 'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+type Expected = ReturnType<typeof expectedResponse>;
+
+/** Sends `bytes` on a fresh connection (closed by `t`'s teardown) and returns the parts of the answer the contract fixes. */
+async function answerTo(t: { teardown(fn: () => void): void }, port: number, bytes: string, expected: Expected): Promise<Expected> {
+  const s = await rawConnect(port);
+  t.teardown(() => s.destroy());
+  s.write(bytes);
+  return contractView(parseRawResponse(await readUntil(s, isCompleteResponse)), expected);
+}
 
 t.test('session limits answer with the exact 503 shapes of the contract fixture', async (t) => {
   const node = await startPropane(t, { workers: 1, config: { runtimeLimits: { maxConcurrentHTTPSessions: 1, maxConcurrentWebSocketSessions: 1 } } });
 
   t.test('a WebSocket upgrade over its limit gets the exact 503 of the contract fixture', async (t) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${node.port}/ws`);
-    t.teardown(() => ws.terminate());
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    await openWebSocket(t, node.port);
     await node.waitForStatus((s) => s.totals.sessions.websocket === 1 && s.totals.sessions.http === 0);
-    const second = await rawConnect(node.port);
-    t.teardown(() => second.destroy());
-    second.write(UPGRADE);
     const expected = expectedResponse('websocket_session_limit_503');
-    t.same(contractView(parseRawResponse(await readUntil(second, isCompleteResponse)), expected), expected);
+    t.same(await answerTo(t, node.port, UPGRADE, expected), expected);
   });
 
   t.test('an HTTP session over the node-wide limit gets the exact 503 of the contract fixture', async (t) => {
     const held = await rawConnect(node.port);
     t.teardown(() => held.destroy());
     await node.waitForStatus((s) => s.totals.sessions.http === 1);
-    const over = await rawConnect(node.port);
-    t.teardown(() => over.destroy());
-    over.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     const expected = expectedResponse('http_session_limit_503');
-    t.same(contractView(parseRawResponse(await readUntil(over, isCompleteResponse)), expected), expected);
+    t.same(await answerTo(t, node.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', expected), expected);
   });
 });
 
@@ -42,31 +44,22 @@ t.test('timeouts answer with the exact 408 shapes of the contract fixture', asyn
   const node = await startPropane(t, { workers: 1, config: { timeouts: { headerSeconds: 1, bodySeconds: 1 } } });
 
   t.test('headers not complete within headerSeconds get the exact 408 of the contract fixture', async (t) => {
-    const s = await rawConnect(node.port);
-    t.teardown(() => s.destroy());
-    s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const expected = expectedResponse('header_timeout_408');
-    t.same(contractView(parseRawResponse(await readUntil(s, isCompleteResponse, 8_000)), expected), expected);
+    t.same(await answerTo(t, node.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n', expected), expected);
   });
 
   t.test('a body not complete within bodySeconds gets the exact 408 of the contract fixture', async (t) => {
-    const s = await rawConnect(node.port);
-    t.teardown(() => s.destroy());
-    s.write('POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nabc');
     const expected = expectedResponse('body_timeout_408');
-    t.same(contractView(parseRawResponse(await readUntil(s, isCompleteResponse, 8_000)), expected), expected);
+    t.same(await answerTo(t, node.port, 'POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nabc', expected), expected);
   });
 });
 
 t.test('crash-looping slots back off, show crash_loop in /status and /metrics, and the status socket keeps answering', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i7-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const mode = join(dir, 'mode');
-  writeFileSync(mode, 'crash');
+  const mode = tempFile(t, 'mode', 'crash');
   const node = await startPropane(t, {
-    app: fixtureApp('i7-boot-mode.cjs'),
+    app: fixtureApp('crashes-at-boot-on-demand.cjs'),
     workers: 2,
-    env: { I7_MODE_FILE: mode },
+    env: { BOOT_MODE_FILE: mode },
     waitFor: 'nothing',
     config: { propane: { respawnDelayMs: 50, crashLoop: { maxRestarts: 2, windowSeconds: 30, maxBackoffSeconds: 2, stableSeconds: 30 } } },
   });
@@ -78,7 +71,7 @@ t.test('crash-looping slots back off, show crash_loop in /status and /metrics, a
   let answered = 0;
   for (let i = 0; i < 10; i++) if ((await callStatusSocket(node.socket, 'GET', '/status', 5_000)).status === 200) answered++;
   t.equal(answered, 10, 'the status socket answers while every slot crash-loops');
-  const metrics = parseExposition((await callStatusSocket(node.socket, 'GET', '/metrics', 5_000)).body);
+  const metrics = await node.metrics();
   t.equal(valueOf(metrics, 'propane_crash_loop_slots'), 2);
   t.equal(valueOf(metrics, 'propane_workers', { state: 'ready' }), 0);
   for (const slot of [0, 1]) {

@@ -1,14 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { StatusPayload } from '../../contracts/status.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, sleep, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempDir } from '../helpers/temp.js';
+import { sleep } from '../helpers/wait.js';
 
-// SPEC section 6, crash loop: bounded restarts, near-idle supervisor CPU, and
-// a supervisor that keeps answering although no worker ever became ready.
+// Crash loops (docs/operations.md): bounded restarts, near-idle supervisor
+// CPU, and a supervisor that keeps answering although no worker ever became
+// ready.
 
 /** utime + stime of a process in seconds, from /proc/<pid>/stat (clock ticks of 1/100 s on Linux). */
 function cpuSeconds(pid: number): number {
@@ -21,7 +24,7 @@ const WINDOW_MS = 10_000;
 
 t.test('an app that throws at load crash-loops with bounded restarts and an idle supervisor that keeps answering', async (t) => {
   const node = await startPropane(t, {
-    app: fixtureApp('i4-boom.cjs'),
+    app: fixtureApp('throws-at-load.cjs'),
     workers: 2,
     waitFor: 'nothing',
     config: { propane: { respawnDelayMs: 250, crashLoop: { maxRestarts: 3, windowSeconds: 10, maxBackoffSeconds: 4, stableSeconds: 30 } } },
@@ -67,14 +70,13 @@ t.test('an app that throws at load crash-loops with bounded restarts and an idle
 
 t.test('a slot that stays up stableSeconds leaves crash_loop and its backoff starts over', async (t) => {
   // The app fails its first two boots (a marker file counts them), then serves.
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const app = join(dir, 'app.cjs');
   writeFileSync(
     app,
     `const fs = require('node:fs'); const f = ${JSON.stringify(join(dir, 'boots'))};
      const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) : 0; fs.writeFileSync(f, String(n + 1));
-     if (n < 2) throw new Error('i4: boot ' + n + ' fails');
+     if (n < 2) throw new Error('boot ' + n + ' fails');
      module.exports = (req, res) => res.end('up\\n');\n`,
   );
   const node = await startPropane(t, {

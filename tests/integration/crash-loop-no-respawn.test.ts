@@ -1,10 +1,12 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, sleep, startPropane, within } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep, within } from '../helpers/wait.js';
 
-// SPEC section 6: `--no-respawn` disables respawning. A worker that exits
-// stays gone; once every worker is gone the supervisor stops with exit 1
-// (docs/operations.md), since with nothing to respawn it could never serve again.
+// `--no-respawn` disables respawning (docs/operations.md). A worker that
+// exits stays gone; once every worker is gone the supervisor stops with exit
+// 1, since with nothing to respawn it could never serve again.
 
 t.test('with --no-respawn a worker that dies is not replaced; the others keep serving', async (t) => {
   const node = await startPropane(t, { workers: 2, args: ['--no-respawn'] });
@@ -23,7 +25,7 @@ t.test('with --no-respawn a worker that dies is not replaced; the others keep se
 });
 
 t.test('with --no-respawn an app that throws at load makes the supervisor stop with exit 1, without a restart', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i4-boom.cjs'), workers: 2, args: ['--no-respawn'], waitFor: 'nothing' });
+  const node = await startPropane(t, { app: fixtureApp('throws-at-load.cjs'), workers: 2, args: ['--no-respawn'], waitFor: 'nothing' });
   const exited = await within(node.exited, 20_000);
   t.equal(exited?.code, 1, 'exit 1');
   t.equal(node.forkedPids.length, 2, 'one fork per slot, no respawn');

@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import t from 'tap';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { runCli, startPropane } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
 
 // The operator's way out of a crash loop: fix the code, reload. The reload
 // fills the empty slots at once instead of waiting out their backoff.
 
 t.test('a reload after the broken app is fixed brings crash-looping slots back at once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const app = join(dir, 'app.cjs');
-  writeFileSync(app, `throw new Error('i4: broken deploy');\n`);
+  const app = tempFile(t, 'app.cjs', `throw new Error('broken deploy');\n`);
   const node = await startPropane(t, {
     app,
     workers: 2,

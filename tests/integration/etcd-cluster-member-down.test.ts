@@ -1,7 +1,7 @@
 import t from 'tap';
-import { etcdctl, etcdNodeConfig, requireEtcd, startEtcd } from '../helpers/etcd.js';
-import { clusterzOf, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
-import { sleep, startPropane } from '../helpers/propane.js';
+import { etcdctl, requireEtcd, startEtcd, startEtcdNodes } from '../helpers/etcd.js';
+import { answers, clusterzOf, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
+import { sleep } from '../helpers/wait.js';
 
 // Losing the leader costs an election (0.5 to 1 s with the helper's timings, more on a busy machine) during
 // which nothing is renewed; 3-second leases keep that inside the store-lost rule, as docs/cluster-etcd.md advises.
@@ -10,10 +10,7 @@ const LEASE_SECONDS = 3;
 t.test('a 3-member etcd cluster with one member stopped changes nothing for propane', async (t) => {
   if (!requireEtcd(t)) return;
   const etcd = await startEtcd(t, 3);
-  const nodes = [
-    await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-a', { expectedNodes: 2, quorumReadiness: true, leaseSeconds: LEASE_SECONDS }) }),
-    await startPropane(t, { workers: 1, config: etcdNodeConfig(etcd.endpoints, 'node-b', { expectedNodes: 2, quorumReadiness: true, leaseSeconds: LEASE_SECONDS }) }),
-  ];
+  const nodes = await startEtcdNodes(t, etcd, [2, 1], { expectedNodes: 2, quorumReadiness: true, leaseSeconds: LEASE_SECONDS });
   await Promise.all(nodes.map((n) => waitEveryWorker(n, '/clusterz', clusterzSays('connected', 2))));
   const before = await Promise.all(nodes.map(async (n) => (await n.status()).cluster.generation));
   const logsBefore = nodes.map((n) => n.logs.length);
@@ -37,7 +34,7 @@ t.test('a 3-member etcd cluster with one member stopped changes nothing for prop
   for (const n of nodes) {
     const replies = await waitEveryWorker(n, '/clusterz', clusterzSays('connected', 2));
     for (const r of replies.values()) t.equal(clusterzOf(r).cluster.quorum.status, 'nominal');
-    await waitEveryWorker(n, '/readyz', (r) => r.status === 200);
+    await waitEveryWorker(n, '/readyz', answers(200));
   }
   const events = nodes.map((n, i) => n.logs.slice(logsBefore[i]).filter((l) => String(l.event).startsWith('membership_')));
   t.same(events.map((e) => e.map((l) => l.event)), [[], []], 'no membership event on either node', { events });

@@ -1,8 +1,7 @@
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import t from 'tap';
-import { runCli, tempSocketPath } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { tempFile, tempSocketPath } from '../helpers/temp.js';
 
 /** Bad etcd membership input: `propane config` and `propane start` both exit 2 naming the key, the value and the fix. No etcd needed. */
 const etcdCluster = (membership: Record<string, unknown>) => ({ cluster: { enabled: true, membership: { source: 'etcd', ...membership } } });
@@ -20,12 +19,8 @@ const cases = [
 
 for (const c of cases) {
   t.test(`${c.name}: propane config and propane start exit 2 naming key, value and fix`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'propane-i9-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'propane.json');
-    writeFileSync(file, JSON.stringify(c.config));
-    for (const args of [['config', '--config', file], ['start', '--config', file, '--port', '0', '--workers', '1', '--status-socket', tempSocketPath()]]) {
-      const r = await runCli(args, { cwd: dir, timeoutMs: 15_000 });
+    for (const args of [['config'], ['start', '--port', '0', '--workers', '1', '--status-socket', tempSocketPath()]]) {
+      const r = await runCli(args, { config: c.config, timeoutMs: 15_000 });
       t.equal(r.code, 2, `${args[0]} exits 2`);
       t.match(r.stderr, new RegExp(`propane: ${c.code} `), `${args[0]} names the code`);
       t.match(r.stderr, c.want, `${args[0]} names the key, the value and the fix`);
@@ -35,10 +30,9 @@ for (const c of cases) {
 }
 
 t.test('propane config shows the etcd password as "<redacted>", from a file or from ARLEN_CLUSTER_ETCD_PASSWORD', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i9-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'propane.json');
-  writeFileSync(file, JSON.stringify(etcdCluster({ etcd: { endpoints: ['http://127.0.0.1:2379'], username: 'root', password: 'hunter2-secret' } })));
+  // The file stays in the working directory of the runs below, which must not print its password either.
+  const file = tempFile(t, 'propane.json', JSON.stringify(etcdCluster({ etcd: { endpoints: ['http://127.0.0.1:2379'], username: 'root', password: 'hunter2-secret' } })));
+  const dir = dirname(file);
   const fromFile = await runCli(['config', '--config', file, '--json'], { cwd: dir });
   t.equal(fromFile.code, 0, fromFile.stderr);
   t.equal((JSON.parse(fromFile.stdout) as { cluster: { membership: { etcd: { password: string } } } }).cluster.membership.etcd.password, '<redacted>');

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { etcdctl, etcdNodeConfig, requireEtcd, startEtcd } from '../helpers/etcd.js';
 import { clusterzOf, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
-import { sleep, startPropane } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('garbage under the prefix is ignored, logged once, never counted and never a crash', async (t) => {
   if (!requireEtcd(t)) return;

@@ -1,19 +1,19 @@
 import t from 'tap';
 import { ClusterzPayload } from '../../contracts/cluster.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
-import { etcdctl, etcdNodeConfig, requireEtcd, startEtcd } from '../helpers/etcd.js';
+import { etcdctl, etcdNodeConfig, requireEtcd, startEtcd, startEtcdNodes } from '../helpers/etcd.js';
 import { clusterzOf, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
 import { httpGet } from '../helpers/http.js';
-import { PropaneNode, startPropane } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
 
 t.test('two nodes register in etcd and every worker of both agrees on the measured membership', async (t) => {
   if (!requireEtcd(t)) return;
   const etcd = await startEtcd(t);
-  const a = await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-a', { expectedNodes: 2 }) });
-  const b = await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-b', { expectedNodes: 2 }) });
+  const nodes = await startEtcdNodes(t, etcd, [2, 2], { expectedNodes: 2 });
+  const [a, b] = [nodes[0]!, nodes[1]!];
 
   const changeAt = Date.now();
-  for (const node of [a, b]) await waitEveryWorker(node, '/clusterz', clusterzSays('connected', 2));
+  for (const node of nodes) await waitEveryWorker(node, '/clusterz', clusterzSays('connected', 2));
   t.comment(`measured: both nodes' workers agree on observed_nodes 2 ${Date.now() - changeAt} ms after the second node was ready`);
 
   const got = etcdctl(etcd.endpoints, ['get', '/propane/test/nodes/node-a', '--print-value-only']);
@@ -75,8 +75,7 @@ t.test('a second process with a live node id is refused with exit 2 naming the h
   const holder = await startPropane(t, { workers: 1, config: etcdNodeConfig(etcd.endpoints, 'twin') });
   await holder.waitForStatus((s) => s.cluster.observed_nodes === 1);
 
-  const twin = new PropaneNode({ workers: 1, config: etcdNodeConfig(etcd.endpoints, 'twin') });
-  t.teardown(() => twin.stop());
+  const twin = await startPropane(t, { workers: 1, config: etcdNodeConfig(etcd.endpoints, 'twin'), waitFor: 'nothing' });
   const exit = await twin.exited;
   t.equal(exit.code, 2, 'exit 2');
   t.match(twin.stderr, /PROPANE_ERR_NODE_ID_TAKEN/);

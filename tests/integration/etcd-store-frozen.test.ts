@@ -1,21 +1,17 @@
 import t from 'tap';
-import { etcdNodeConfig, requireEtcd, startEtcd } from '../helpers/etcd.js';
-import { clusterzOf, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
+import { etcdNodeConfig, requireEtcd, startEtcd, startEtcdNodes } from '../helpers/etcd.js';
+import { answers, clusterzOf, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
 import { httpGet } from '../helpers/http.js';
 import { startPropane } from '../helpers/propane.js';
 
 const LEASE_SECONDS = 2;
-const readyz = (status: number) => (r: { status: number }) => r.status === status;
 
 t.test('a frozen etcd makes every node partitioned and not ready while it serves; SIGCONT brings the count back', async (t) => {
   if (!requireEtcd(t)) return;
   const etcd = await startEtcd(t);
-  const nodes = [
-    await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-a', { expectedNodes: 2, quorumReadiness: true }) }),
-    await startPropane(t, { workers: 2, config: etcdNodeConfig(etcd.endpoints, 'node-b', { expectedNodes: 2, quorumReadiness: true }) }),
-  ];
+  const nodes = await startEtcdNodes(t, etcd, [2, 2], { expectedNodes: 2, quorumReadiness: true });
   const leaving = await startPropane(t, { workers: 1, config: etcdNodeConfig(etcd.endpoints, 'node-c', { expectedNodes: 2 }) });
-  await Promise.all(nodes.map((n) => waitEveryWorker(n, '/readyz', readyz(200))));
+  await Promise.all(nodes.map((n) => waitEveryWorker(n, '/readyz', answers(200))));
 
   const frozenAt = Date.now();
   etcd.first.freeze();
@@ -31,7 +27,7 @@ t.test('a frozen etcd makes every node partitioned and not ready while it serves
     }
   }
   for (const n of nodes) {
-    await waitEveryWorker(n, '/readyz', readyz(503), 5_000);
+    await waitEveryWorker(n, '/readyz', answers(503), 5_000);
     const res = await httpGet(n.port, '/');
     t.equal(res.status, 200, 'the app keeps serving while etcd is frozen');
     t.equal(res.headers['x-arlen-cluster-status'], 'partitioned');
@@ -49,7 +45,7 @@ t.test('a frozen etcd makes every node partitioned and not ready while it serves
   etcd.first.thaw();
   await Promise.all(nodes.map((n) => waitEveryWorker(n, '/clusterz', clusterzSays('connected', 2), 15_000)));
   t.comment(`measured: every worker of both nodes counted 2 again ${Date.now() - thawedAt} ms after SIGCONT`);
-  await Promise.all(nodes.map((n) => waitEveryWorker(n, '/readyz', readyz(200), 5_000)));
+  await Promise.all(nodes.map((n) => waitEveryWorker(n, '/readyz', answers(200), 5_000)));
   for (const n of nodes) {
     t.ok(n.logs.some((l) => l.event === 'membership_store_restored'), 'membership_store_restored is logged');
     t.equal(n.proc.exitCode, null, 'no restart: the same supervisor is running');

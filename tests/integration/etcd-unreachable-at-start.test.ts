@@ -1,7 +1,8 @@
 import t from 'tap';
-import { EtcdCluster, EtcdMember, etcdNodeConfig, freePort, requireEtcd } from '../helpers/etcd.js';
-import { clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
+import { EtcdCluster, EtcdMember, etcdNodeConfig, requireEtcd } from '../helpers/etcd.js';
+import { answers, clusterzSays, waitEveryWorker } from '../helpers/every-worker.js';
 import { httpGet } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
 import { startPropane } from '../helpers/propane.js';
 
 t.test('an unreachable etcd at start is no config error: the node serves, partitioned, until the store answers', async (t) => {
@@ -19,7 +20,7 @@ t.test('an unreachable etcd at start is no config error: the node serves, partit
   t.equal(res.status, 200, 'it serves');
   t.equal(res.headers['x-arlen-cluster-status'], 'partitioned');
   await waitEveryWorker(node, '/clusterz', clusterzSays('unavailable', 0));
-  await waitEveryWorker(node, '/readyz', (r) => r.status === 503);
+  await waitEveryWorker(node, '/readyz', answers(503));
   const lost = node.logs.filter((l) => l.event === 'membership_store_lost');
   t.equal(lost.length, 1, 'membership_store_lost is logged once');
 
@@ -28,7 +29,7 @@ t.test('an unreachable etcd at start is no config error: the node serves, partit
   const upAt = Date.now();
   await waitEveryWorker(node, '/clusterz', clusterzSays('connected', 1), 10_000);
   t.comment(`measured: counted itself ${Date.now() - upAt} ms after etcd became healthy`);
-  await waitEveryWorker(node, '/readyz', (r) => r.status === 200);
+  await waitEveryWorker(node, '/readyz', answers(200));
   t.equal(node.logs.filter((l) => l.event === 'membership_store_restored').length, 1, 'membership_store_restored is logged');
   t.equal(node.logs.filter((l) => l.event === 'membership_store_lost').length, 1, 'the retries while it was down logged nothing more');
 });

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { LOG_EVENTS } from '../../contracts/log-events.js';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { runCli, startPropane, type LogLine } from '../helpers/propane.js';
+import { startPropane, type LogLine } from '../helpers/propane.js';
 
 const LIFECYCLE = new Set(['worker_forked', 'worker_listening', 'worker_ready', 'worker_draining', 'worker_drained', 'worker_exit', 'reload_started', 'reload_completed', 'shutdown_started', 'supervisor_started', 'supervisor_stopped', 'listening']);
 
@@ -87,9 +88,9 @@ t.test('a start, a reload and a stop log each lifecycle event once, in order, wi
 
 t.test('request logs carry the X-Request-Id taken from the client, and the response echoes it', async (t) => {
   const node = await startPropane(t, { workers: 1, config: { logLevel: 'debug' } });
-  const res = await httpGet(node.port, '/', { headers: { 'X-Request-Id': 'i7-trace-42' } });
-  t.equal(res.headers['x-request-id'], 'i7-trace-42');
-  const line = await node.waitForLog((l) => l.event === 'request' && l.request_id === 'i7-trace-42');
+  const res = await httpGet(node.port, '/', { headers: { 'X-Request-Id': 'client-trace-42' } });
+  t.equal(res.headers['x-request-id'], 'client-trace-42');
+  const line = await node.waitForLog((l) => l.event === 'request' && l.request_id === 'client-trace-42');
   t.match(line, { method: 'GET', url: '/', status: 200, slot: 0 });
   const made = await httpGet(node.port, '/');
   t.match(made.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'one is made when the client sent none');

@@ -1,13 +1,15 @@
 import t from 'tap';
 import { StatusPayload } from '../../contracts/status.js';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, startPropane, waitGone } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { waitGone } from '../helpers/processes.js';
+import { startPropane } from '../helpers/propane.js';
 
-// SPEC section 6: a worker whose event loop stays blocked past
-// workerTimeoutSeconds misses its heartbeats, is SIGKILLed and replaced.
+// Hung workers (docs/operations.md): a worker whose event loop stays blocked
+// past workerTimeoutSeconds misses its heartbeats, is SIGKILLed and replaced.
 
 t.test('a worker blocked in an endless loop is SIGKILLed, logged worker_hung, counted, and replaced', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i4-spin.cjs'), workers: 2, config: { propane: { workerTimeoutSeconds: 2 } } });
+  const node = await startPropane(t, { app: fixtureApp('spins-forever.cjs'), workers: 2, config: { propane: { workerTimeoutSeconds: 2 } } });
   const before = await node.readyWorkerPids();
   const from = node.logs.length;
   // The answering worker never answers; the request only starts the spin.

@@ -1,10 +1,12 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, sleep, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('junk a worker sends over IPC is logged once as ipc_rejected (rate limited) and the node keeps serving', async (t) => {
   // A short workerTimeoutSeconds makes heartbeats frequent, so the test sees IPC keep working after the junk.
-  const node = await startPropane(t, { app: fixtureApp('i3-junk-ipc.cjs'), workers: 1, config: { propane: { workerTimeoutSeconds: 2 } } });
+  const node = await startPropane(t, { app: fixtureApp('sends-junk-ipc.cjs'), workers: 1, config: { propane: { workerTimeoutSeconds: 2 } } });
   const rejected = await node.waitForLog((l) => l.event === 'ipc_rejected' && l.role === 'supervisor');
   t.match(rejected, { level: 40, from: 'worker 1', suppressed_since_last: 0 });
   t.type(rejected.issue, 'string');

@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
 import { httpGet, rawConnect } from '../helpers/http.js';
-import { fixtureApp, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
 import { closeAll, openSession, readToClose } from '../helpers/sessions.js';
 
 t.test('a session over the HTTP limit gets the exact 503, its socket closes, and no app code runs', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i5-count-calls.cjs'), workers: 1, args: ['--max-http-sessions', '1'] });
+  const node = await startPropane(t, { app: fixtureApp('counts-calls.cjs'), workers: 1, args: ['--max-http-sessions', '1'] });
   const held = await openSession(node.port);
   t.teardown(() => held.socket.destroy());
   t.equal(held.status, 200);

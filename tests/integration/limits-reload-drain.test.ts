@@ -1,7 +1,8 @@
 import t from 'tap';
 import { isCompleteResponse, rawConnect, readUntil, statusOf } from '../helpers/http.js';
-import { sleep, startPropane } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
 import { openSession } from '../helpers/sessions.js';
+import { sleep } from '../helpers/wait.js';
 
 const LIMIT = 3;
 const SLOW_MS = 5000;

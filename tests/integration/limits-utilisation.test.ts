@@ -1,19 +1,19 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
-import { startPropane, sleep } from '../helpers/propane.js';
-import { closeAll, openSession } from '../helpers/sessions.js';
+import { startPropane } from '../helpers/propane.js';
+import { admitSessions, closeAll, openSession } from '../helpers/sessions.js';
 
 t.test('4 workers share a node-wide limit of 12: 12 held, 8 refused, 6 freed and reused, the 13th refused', async (t) => {
   const node = await startPropane(t, { workers: 4, args: ['--max-http-sessions', '12', '--scheduling-policy', 'round_robin'] });
   const held: Socket[] = [];
   t.teardown(() => closeAll(held));
 
-  const pids = new Set<string>();
+  const pids = new Set<number>();
   for (let i = 0; i < 12; i++) {
     const s = await openSession(node.port);
     held.push(s.socket);
     t.equal(s.status, 200, `session ${i + 1} of 12 admitted`);
-    pids.add(/x-arlen-worker-pid: (\d+)/i.exec(s.raw)?.[1] ?? '');
+    pids.add(s.pid);
   }
   t.equal(pids.size, 4, 'round robin spread the 12 sessions over all 4 workers');
 
@@ -30,19 +30,8 @@ t.test('4 workers share a node-wide limit of 12: 12 held, 8 refused, 6 freed and
 
   closeAll(held.splice(0, 6));
   // Freed permits reach the pool when the workers see the close; poll with fresh sessions until all 6 fit.
-  const admitted: number[] = [];
-  const deadline = Date.now() + 10_000;
-  while (admitted.length < 6 && Date.now() < deadline) {
-    const s = await openSession(node.port);
-    if (s.status === 200) {
-      held.push(s.socket);
-      admitted.push(s.status);
-    } else {
-      s.socket.destroy();
-      await sleep(50);
-    }
-  }
-  t.same(admitted, Array(6).fill(200), '6 new sessions are admitted in place of the 6 closed');
+  const admitted = await admitSessions(node.port, 6, held);
+  t.same(admitted.map((s) => s.status), Array(6).fill(200), '6 new sessions are admitted in place of the 6 closed');
 
   const thirteenth = await openSession(node.port);
   t.equal(thirteenth.status, 503, 'the 13th concurrent session is refused');

@@ -1,35 +1,19 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
-import { httpGet } from '../helpers/http.js';
-import { fixtureApp, sleep, startPropane, type PropaneNode } from '../helpers/propane.js';
-import { closeAll, openSession } from '../helpers/sessions.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { admitSessions, closeAll, openSession } from '../helpers/sessions.js';
+import { sleep } from '../helpers/wait.js';
 
 const LIMIT = 4;
 
-/** Opens sessions until `count` are admitted (refused ones are closed at once); gives up after 10 s. */
-async function fill(node: PropaneNode, count: number, held: Socket[]): Promise<Array<{ socket: Socket; pid: number }>> {
-  const got: Array<{ socket: Socket; pid: number }> = [];
-  const deadline = Date.now() + 10_000;
-  while (got.length < count && Date.now() < deadline) {
-    const s = await openSession(node.port);
-    if (s.status === 200) {
-      held.push(s.socket);
-      got.push({ socket: s.socket, pid: Number(/x-arlen-worker-pid: (\d+)/i.exec(s.raw)?.[1]) });
-    } else {
-      s.socket.destroy();
-      await sleep(50);
-    }
-  }
-  return got;
-}
-
 for (const how of ['SIGKILL', 'crash'] as const) {
   t.test(`a worker that dies by ${how} releases its sessions at once, and its respawn neither leaks nor double-counts`, async (t) => {
-    const node = await startPropane(t, { app: fixtureApp('i5-hold.cjs'), workers: 2, args: ['--max-http-sessions', String(LIMIT), '--scheduling-policy', 'round_robin', '--respawn-delay-ms', '100'] });
+    const node = await startPropane(t, { app: fixtureApp('crashes-on-request.cjs'), workers: 2, args: ['--max-http-sessions', String(LIMIT), '--scheduling-policy', 'round_robin', '--respawn-delay-ms', '100'] });
     const held: Socket[] = [];
     t.teardown(() => closeAll(held));
 
-    const sessions = await fill(node, LIMIT, held);
+    const sessions = await admitSessions(node.port, LIMIT, held);
     t.equal(sessions.length, LIMIT, 'the node is full');
     const over = await openSession(node.port);
     over.socket.destroy();
@@ -61,7 +45,7 @@ for (const how of ['SIGKILL', 'crash'] as const) {
     t.ok(dropped.totals.leased.http < LIMIT, `the ledger took its permits back (leased ${dropped.totals.leased.http})`);
 
     const survivors = held.filter((s) => !s.destroyed).length;
-    const refill = await fill(node, LIMIT - survivors, held);
+    const refill = await admitSessions(node.port, LIMIT - survivors, held);
     t.equal(refill.length, LIMIT - survivors, 'new sessions are admitted up to the limit again');
 
     const respawned = await node.waitForStatus((s) => s.workers.find((w) => w.slot === victimSlot)?.state === 'ready' && s.workers.find((w) => w.slot === victimSlot)?.pid !== victim);

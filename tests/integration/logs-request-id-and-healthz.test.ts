@@ -1,6 +1,7 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, startPropane } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -23,7 +24,7 @@ t.test('X-Request-Id: a safe one from the client is echoed and logged; a missing
 });
 
 t.test('GET /healthz answers 200 ok from every worker, before the app', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i3-listener.mjs'), workers: 3, args: ['--scheduling-policy', 'round_robin'] });
+  const node = await startPropane(t, { app: fixtureApp('esm-request-listener.mjs'), workers: 3, args: ['--scheduling-policy', 'round_robin'] });
   const expected = new Set((await node.status()).workers.map((w) => String(w.pid)));
   const seen = new Set<string>();
   for (let i = 0; i < 30 && seen.size < expected.size; i++) {
@@ -33,5 +34,5 @@ t.test('GET /healthz answers 200 ok from every worker, before the app', async (t
     seen.add(String(res.headers['x-arlen-worker-pid']));
   }
   t.same(seen, expected, 'every worker answered');
-  t.equal((await httpGet(node.port, '/other')).body, 'i3 listener mjs GET /other\n', 'the app serves the rest');
+  t.equal((await httpGet(node.port, '/other')).body, 'listener mjs GET /other\n', 'the app serves the rest');
 });

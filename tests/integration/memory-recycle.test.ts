@@ -1,15 +1,17 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { fixtureApp, sleep, startPropane, waitGone } from '../helpers/propane.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { waitGone } from '../helpers/processes.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
+import { sleep } from '../helpers/wait.js';
 
-// SPEC section 6: "with maxWorkerMemoryMB, a worker over it is replaced
-// gracefully, the replacement ready before the old one drains."
+// Bloated workers (docs/operations.md): with maxWorkerMemoryMB, a worker over
+// it is replaced gracefully, the replacement ready before the old one drains.
 
 t.test('a worker whose RSS stays over maxWorkerMemoryMB is replaced: replacement ready first, then the old one drains', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i4-hog.cjs'), workers: 1, config: { propane: { maxWorkerMemoryMB: 200, reloadOverlapSeconds: 0.2 } } });
+  const node = await startPropane(t, { app: fixtureApp('hogs-memory.cjs'), workers: 1, config: { propane: { maxWorkerMemoryMB: 200, reloadOverlapSeconds: 0.2 } } });
   const [old] = await node.readyWorkerPids();
   const from = node.logs.length;
   t.equal((await httpGet(node.port, '/hog?mb=250')).status, 200);
@@ -42,19 +44,16 @@ t.test('a worker whose RSS stays over maxWorkerMemoryMB is replaced: replacement
 });
 
 t.test('when the replacement of a bloated worker fails, the old one keeps serving and the recycle is not retried at every heartbeat', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const app = join(dir, 'app.cjs');
-  copyFileSync(fixtureApp('i4-hog.cjs'), app);
+  const app = tempFile(t, 'app.cjs', readFileSync(fixtureApp('hogs-memory.cjs'), 'utf8'));
   const node = await startPropane(t, { app, workers: 1, config: { propane: { maxWorkerMemoryMB: 200, crashLoop: { maxBackoffSeconds: 30 } } } });
   const [old] = await node.readyWorkerPids();
-  writeFileSync(app, `throw new Error('i4: the new code is broken');\n`);
+  writeFileSync(app, `throw new Error('the new code is broken');\n`);
   const from = node.logs.length;
   t.equal((await httpGet(node.port, '/hog?mb=250')).status, 200);
 
   const failed = await node.waitForLog((l) => l.event === 'worker_recycled' && typeof l.failure === 'string', 20_000, from);
   t.match(failed, { worker_pid: old, retry_in_ms: 30_000 });
-  t.match(failed.failure, /^slot 0: replacement pid \d+ load failed: i4: the new code is broken$/);
+  t.match(failed.failure, /^slot 0: replacement pid \d+ load failed: the new code is broken$/);
   await sleep(3_000);
   t.equal(node.logs.slice(from).filter((l) => l.event === 'worker_forked').length, 1, 'one replacement tried, not one per heartbeat');
   t.same(await node.readyWorkerPids(), [old], 'the old worker keeps the slot');

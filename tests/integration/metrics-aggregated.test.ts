@@ -1,35 +1,13 @@
-import { request } from 'node:http';
 import t from 'tap';
-import { callStatusSocket } from '../../supervisor/status-client.js';
+import { runCli } from '../helpers/cli.js';
 import { httpGet, rawConnect, readUntil, statusOf } from '../helpers/http.js';
 import { familyOf, parseExposition, valueOf, type Exposition } from '../helpers/prometheus.js';
-import { runCli, sleep, startPropane, type PropaneNode } from '../helpers/propane.js';
-
-async function scrape(node: PropaneNode): Promise<Exposition> {
-  const reply = await callStatusSocket(node.socket, 'GET', '/metrics', 5_000);
-  if (reply.status !== 200) throw new Error(`GET /metrics answered ${reply.status}`);
-  return parseExposition(reply.body);
-}
+import { startPropane, type PropaneNode } from '../helpers/propane.js';
+import { pollUntil } from '../helpers/wait.js';
 
 /** Polls /metrics until `pred` holds: worker counters arrive with the next heartbeat answer (about once a second). */
-async function scrapeUntil(node: PropaneNode, pred: (e: Exposition) => boolean, timeoutMs = 15_000): Promise<Exposition> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await scrape(node);
-  while (!pred(last) && Date.now() < deadline) {
-    await sleep(100);
-    last = await scrape(node);
-  }
-  return last;
-}
-
-function tcpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject).end();
-  });
+function scrapeUntil(node: PropaneNode, pred: (e: Exposition) => boolean): Promise<Exposition> {
+  return pollUntil(() => node.metrics(), pred, 15_000);
 }
 
 t.test('GET /metrics counts known traffic across workers, rejections, timeouts, a crash and a reload', async (t) => {
@@ -92,7 +70,7 @@ t.test('GET /metrics counts known traffic across workers, rejections, timeouts, 
   const before = (await node.status()).workers[0]!.pid!;
   process.kill(before, 'SIGKILL');
   await node.waitForStatus((s) => s.workers[0]!.state === 'ready' && s.workers[0]!.pid !== before);
-  const afterCrash = await scrape(node);
+  const afterCrash = await node.metrics();
   t.equal(valueOf(afterCrash, 'propane_worker_exits_total', { cause: 'crash' }), 1, 'the SIGKILLed worker counts as a crash');
   t.equal(valueOf(afterCrash, 'propane_worker_restarts_total'), 1);
   t.ok(valueOf(afterCrash, 'propane_requests_total', { class: '2xx' })! >= 7, 'counters do not go backwards when a worker exits');
@@ -107,7 +85,7 @@ t.test('GET /metrics counts known traffic across workers, rejections, timeouts, 
   t.equal(valueOf(afterReload, 'propane_worker_exits_total', { cause: 'crash' }), 1);
 
   const statusPort = node.logs.find((l) => l.event === 'supervisor_started')?.status_port as number;
-  const overTcp = await tcpGet(statusPort, '/metrics');
+  const overTcp = await httpGet(statusPort, '/metrics', { timeoutMs: 5_000 });
   t.equal(overTcp.status, 200, 'the TCP status listener serves /metrics too');
   t.equal(valueOf(parseExposition(overTcp.body), 'propane_reloads_total', { outcome: 'completed' }), 1);
 });

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { ReadinessPayload } from '../../contracts/cluster.js';
+import { runCli } from '../helpers/cli.js';
 import { httpGet, isCompleteResponse, rawConnect, readUntil, statusOf } from '../helpers/http.js';
-import { runCli, startPropane, type PropaneNode } from '../helpers/propane.js';
+import { startPropane, type PropaneNode } from '../helpers/propane.js';
 
 /** Samples fresh connections until `want` distinct workers answered `path`; returns one reply per worker pid. */
 async function perWorker(node: PropaneNode, path: string, want: number, headers: Record<string, string> = {}): Promise<Map<string, { status: number; body: string }>> {
@@ -117,29 +118,28 @@ t.test('expectedNodes clamps to >= 1, observedNodes to >= 0 and defaults to expe
   }
 });
 
-/** Opens a connection with an unfinished /readyz request, so it is still ours once the worker drains. */
-async function pendingReadyz(port: number) {
-  const s = await rawConnect(port);
+/**
+ * Leaves an unfinished /readyz request on the node's only worker, sends
+ * `signal` to the supervisor, and finishes the request once that worker
+ * drains, so it is answered by the draining worker. `from` is the log index
+ * before the signal.
+ */
+async function readyzWhileDraining(t: { teardown(fn: () => void): void }, node: PropaneNode, signal: NodeJS.Signals): Promise<{ status: number; body: ReadinessPayload; raw: string; from: number }> {
+  const [pid] = await node.readyWorkerPids();
+  const s = await rawConnect(node.port);
+  t.teardown(() => s.destroy());
   s.write('GET /readyz?format=json HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-  return {
-    socket: s,
-    async finish(): Promise<{ status: number; body: ReadinessPayload; raw: string }> {
-      s.write('\r\n');
-      const raw = await readUntil(s, isCompleteResponse, 5_000);
-      return { status: statusOf(raw), body: ReadinessPayload.parse(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))), raw };
-    },
-  };
+  const from = node.logs.length;
+  node.proc.kill(signal);
+  await node.waitForLog((l) => l.event === 'worker_draining' && l.pid === pid, 15_000, from);
+  s.write('\r\n');
+  const raw = await readUntil(s, isCompleteResponse, 5_000);
+  return { status: statusOf(raw), body: ReadinessPayload.parse(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))), raw, from };
 }
 
 t.test('/readyz is not_ready while this worker drains during a reload', async (t) => {
   const node = await startPropane(t, { workers: 1, args: ['--graceful-shutdown-seconds', '5', '--reload-overlap-seconds', '0'] });
-  const [oldPid] = await node.readyWorkerPids();
-  const pending = await pendingReadyz(node.port);
-  t.teardown(() => pending.socket.destroy());
-  const from = node.logs.length;
-  node.proc.kill('SIGHUP');
-  await node.waitForLog((l) => l.event === 'worker_draining' && l.pid === oldPid, 15_000, from);
-  const { status, body, raw } = await pending.finish();
+  const { status, body, raw, from } = await readyzWhileDraining(t, node, 'SIGHUP');
   t.equal(status, 503);
   t.equal(body.status, 'not_ready');
   t.same(body.checks.worker_draining, { ok: false }, 'this worker drains');
@@ -152,13 +152,7 @@ t.test('/readyz is not_ready while this worker drains during a reload', async (t
 
 t.test('/readyz is not_ready while the node shuts down', async (t) => {
   const node = await startPropane(t, { workers: 1, args: ['--graceful-shutdown-seconds', '5'] });
-  const [pid] = await node.readyWorkerPids();
-  const pending = await pendingReadyz(node.port);
-  t.teardown(() => pending.socket.destroy());
-  const from = node.logs.length;
-  node.proc.kill('SIGTERM');
-  await node.waitForLog((l) => l.event === 'worker_draining' && l.pid === pid, 15_000, from);
-  const { status, body } = await pending.finish();
+  const { status, body } = await readyzWhileDraining(t, node, 'SIGTERM');
   t.equal(status, 503);
   t.equal(body.status, 'not_ready');
   t.same(body.checks.node_accepting, { ok: false }, 'the node is shutting down');

@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { runCli, startPropane, waitGone } from '../helpers/propane.js';
+import { waitGone } from '../helpers/processes.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
 
-// SPEC section 6, the drain of an old worker in a reload: in-flight requests
-// are answered with Connection: close, the drain lasts at most
+// The drain of an old worker in a reload (docs/operations.md): in-flight
+// requests are answered with Connection: close, the drain lasts at most
 // gracefulShutdownSeconds, and a worker that will not exit is killed.
 
 t.test('a request in flight on the old worker during a reload is answered, with Connection: close', async (t) => {
@@ -42,10 +42,7 @@ t.test('a request longer than gracefulShutdownSeconds is cut when the drain ends
 });
 
 t.test('an old worker whose app never finishes close() is SIGKILLed after the grace period and a margin', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const app = join(dir, 'app.cjs');
-  writeFileSync(app, `module.exports = { handler: (req, res) => res.end('ok\\n'), close: () => new Promise(() => {}) };\n`);
+  const app = tempFile(t, 'app.cjs', `module.exports = { handler: (req, res) => res.end('ok\\n'), close: () => new Promise(() => {}) };\n`);
   const node = await startPropane(t, { app, workers: 1, config: { propane: { reloadOverlapSeconds: 0, gracefulShutdownSeconds: 1 } } });
   const [old] = await node.readyWorkerPids();
   const reload = await runCli(['reload', '--json', '--status-socket', node.socket]);

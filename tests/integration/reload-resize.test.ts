@@ -1,17 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import t from 'tap';
-import { runCli, startPropane, waitGone } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { waitGone } from '../helpers/processes.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
 
 // A reload applies the re-read config, `workers` included: slots are added or retired.
 
 t.test('a reload that changes workers adds slots, retires surplus ones, and reloads every active slot afterwards', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const configFile = join(dir, 'propane.json');
-  const write = (workers: number): void => writeFileSync(configFile, JSON.stringify({ workers, propane: { reloadOverlapSeconds: 0 } }));
-  write(2);
+  const config = (workers: number): string => JSON.stringify({ workers, propane: { reloadOverlapSeconds: 0 } });
+  const configFile = tempFile(t, 'propane.json', config(2));
+  const write = (workers: number): void => writeFileSync(configFile, config(workers));
   // No --workers flag: it would outrank the config file at every reload.
   const node = await startPropane(t, { args: ['--config', configFile] });
   await node.waitForStatus((s) => s.workers.filter((w) => w.state === 'ready').length === 2, 20_000);

@@ -1,23 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import { StatusPayload } from '../../contracts/status.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { runCli, startPropane, waitGone, type PropaneNode } from '../helpers/propane.js';
+import { waitGone } from '../helpers/processes.js';
+import { startPropane, type PropaneNode } from '../helpers/propane.js';
+import { tempFile } from '../helpers/temp.js';
 
-// SPEC section 6, rolling reload: the config is re-read and validated first,
-// then every worker is replaced by one that loads the app afresh from disk.
+// Rolling reload (docs/operations.md): the config is re-read and validated
+// first, then every worker is replaced by one that loads the app afresh from
+// disk.
 
-function appDir(t: { teardown(fn: () => void): void }): { dir: string; app: string; write(version: string): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i4-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const app = join(dir, 'app.cjs');
-  const write = (version: string): void => writeFileSync(app, `module.exports = (req, res) => res.end('${version}\\n');\n`);
-  write('v1');
-  return { dir, app, write };
-}
+const appSource = (version: string): string => `module.exports = (req, res) => res.end('${version}\\n');\n`;
 
 async function bodies(node: PropaneNode, n: number): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -26,12 +21,12 @@ async function bodies(node: PropaneNode, n: number): Promise<Set<string>> {
 }
 
 t.test('SIGHUP replaces every worker with one that serves the app file as it is now on disk', async (t) => {
-  const { app, write } = appDir(t);
+  const app = tempFile(t, 'app.cjs', appSource('v1'));
   const node = await startPropane(t, { app, workers: 2, config: { propane: { reloadOverlapSeconds: 0.1 } } });
   const before = await node.readyWorkerPids();
   t.same([...(await bodies(node, 4))], ['v1\n']);
 
-  write('v2');
+  writeFileSync(app, appSource('v2'));
   const from = node.logs.length;
   process.kill(node.pid, 'SIGHUP');
   await node.waitForEvent('reload_started', 10_000, from);
@@ -72,9 +67,7 @@ t.test('propane reload prints the outcome and exits 0 when the reload completed'
 });
 
 t.test('a reload with an invalid config file is refused, names the key, and changes nothing', async (t) => {
-  const { dir } = appDir(t);
-  const configFile = join(dir, 'propane.json');
-  writeFileSync(configFile, JSON.stringify({ propane: { reloadOverlapSeconds: 0 } }));
+  const configFile = tempFile(t, 'propane.json', JSON.stringify({ propane: { reloadOverlapSeconds: 0 } }));
   const node = await startPropane(t, { workers: 2, args: ['--config', configFile] });
   const before = (await node.readyWorkerPids()).sort();
 

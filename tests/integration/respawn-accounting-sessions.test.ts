@@ -1,17 +1,18 @@
-import type { Socket } from 'node:net';
 import t from 'tap';
-import { WebSocket } from 'ws';
-import { rawConnect, rawGet, readUntil, statusOf } from '../helpers/http.js';
-import { runCli, startPropane } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { readUntil } from '../helpers/http.js';
+import { startPropane } from '../helpers/propane.js';
+import { openSession, type Session } from '../helpers/sessions.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
-// SPEC sections 6 and 7: the sessions of a worker that is killed or drained
-// leave the node-wide totals when it goes, so new sessions are admitted.
+// Session accounting (docs/operations.md): the sessions of a worker that is
+// killed or drained leave the node-wide totals when it goes, so new sessions
+// are admitted.
 
-async function holdSession(port: number, t: { teardown(fn: () => void): void }): Promise<{ socket: Socket; status: number; pid: number }> {
-  const socket = await rawConnect(port);
-  t.teardown(() => socket.destroy());
-  const reply = await rawGet(socket, '/');
-  return { socket, status: statusOf(reply), pid: Number(/x-arlen-worker-pid: (\d+)/i.exec(reply)?.[1]) };
+async function holdSession(port: number, t: { teardown(fn: () => void): void }): Promise<Session> {
+  const session = await openSession(port);
+  t.teardown(() => session.socket.destroy());
+  return session;
 }
 
 t.test('the sessions of a SIGKILLed worker leave the totals at once and their permits admit new sessions', async (t) => {
@@ -43,9 +44,7 @@ t.test('the sessions of a SIGKILLed worker leave the totals at once and their pe
 
 t.test('a reload closes WebSockets with 1012 and idle keep-alive connections, and their sessions leave the totals', async (t) => {
   const node = await startPropane(t, { workers: 1, args: ['--max-websocket-sessions', '1'], config: { propane: { reloadOverlapSeconds: 0 } } });
-  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/ws`);
-  t.teardown(() => ws.terminate());
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const ws = await openWebSocket(t, node.port);
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   const idle = await holdSession(node.port, t);
   t.equal(idle.status, 200);
@@ -59,9 +58,7 @@ t.test('a reload closes WebSockets with 1012 and idle keep-alive connections, an
   const status = await node.waitForStatus((s) => s.totals.sessions.websocket === 0 && s.totals.sessions.http === 0, 10_000);
   t.same(status.totals.sessions, { http: 0, websocket: 0 });
 
-  const again = new WebSocket(`ws://127.0.0.1:${node.port}/ws`);
-  t.teardown(() => again.terminate());
-  await new Promise((resolve, reject) => again.once('open', resolve).once('error', reject));
+  const again = await openWebSocket(t, node.port);
   const echo = new Promise<string>((resolve) => again.once('message', (d) => resolve(String(d))));
   again.send('still here');
   t.equal(await echo, 'still here', 'a new WebSocket is admitted under the limit of 1');

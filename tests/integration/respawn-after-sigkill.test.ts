@@ -1,6 +1,7 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { isAlive, startPropane } from '../helpers/propane.js';
+import { isAlive } from '../helpers/processes.js';
+import { startPropane } from '../helpers/propane.js';
 
 t.test('--workers 3 forks three distinct workers; a SIGKILLed one is respawned after respawnDelayMs with restarts 1 and last_exit', async (t) => {
   const node = await startPropane(t, { workers: 3, args: ['--respawn-delay-ms', '600'] });

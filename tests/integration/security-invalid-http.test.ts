@@ -1,20 +1,6 @@
 import t from 'tap';
-import { httpGet, isCompleteResponse, rawConnect, readUntil, statusOf } from '../helpers/http.js';
+import { httpGet, sendRaw } from '../helpers/http.js';
 import { startPropane } from '../helpers/propane.js';
-
-async function send(port: number, bytes: string): Promise<{ status: number; raw: string; closed: boolean }> {
-  const s = await rawConnect(port);
-  try {
-    let closed = false;
-    s.once('close', () => (closed = true));
-    s.write(bytes);
-    const raw = await readUntil(s, isCompleteResponse, 8_000);
-    await readUntil(s, () => false, 3_000);
-    return { status: statusOf(raw), raw, closed };
-  } finally {
-    s.destroy();
-  }
-}
 
 t.test('malformed HTTP gets a clear 400 or 431 and the worker keeps serving', async (t) => {
   const node = await startPropane(t, { workers: 1 });
@@ -27,7 +13,7 @@ t.test('malformed HTTP gets a clear 400 or 431 and the worker keeps serving', as
     { name: 'headers larger than the parser allows', bytes: `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, body: 'request header fields too large\n' },
   ];
   for (const c of rows) {
-    const res = await send(node.port, c.bytes);
+    const res = await sendRaw(node.port, c.bytes, 3_000);
     t.equal(res.status, c.status, `${c.name}: status`);
     t.ok(res.raw.endsWith(`\r\n\r\n${c.body}`), `${c.name}: body ${JSON.stringify(c.body)}`);
     t.match(res.raw, /\r\nConnection: close\r\n/i, `${c.name}: Connection: close`);

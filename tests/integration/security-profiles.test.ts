@@ -1,23 +1,10 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
-import { runCli, startPropane, tempSocketPath } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempSocketPath } from '../helpers/temp.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
-
-/** Runs a CLI command with `config` written to a temporary propane.json. */
-async function withConfig(args: string[], config: Record<string, unknown>, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'propane-i6-'));
-  try {
-    const file = join(dir, 'propane.json');
-    writeFileSync(file, JSON.stringify(config));
-    return await runCli([...args, '--config', file], { env, cwd: dir, timeoutMs: 20_000 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 t.test('each profile is a preset of the security settings', async (t) => {
   const rows = [
@@ -26,14 +13,14 @@ t.test('each profile is a preset of the security settings', async (t) => {
     { profile: 'edge', security: { trustedProxy: true, securityHeaders: true, clusterzRequiresToken: true, statusReadsRequireToken: false } },
   ];
   for (const c of rows) {
-    const out = await withConfig(['config', '--json'], { securityProfile: c.profile, status: { token: TOKEN } });
+    const out = await runCli(['config', '--json'], { config: { securityProfile: c.profile, status: { token: TOKEN } } });
     t.equal(out.code, 0, `${c.profile}: ${out.stderr}`);
     const config = JSON.parse(out.stdout);
     t.equal(config.securityProfile, c.profile);
     t.same(config.security, c.security, `${c.profile} preset`);
     t.equal(config.status.token, '<redacted>', 'the token is never printed');
   }
-  const overridden = await withConfig(['config', '--json'], { securityProfile: 'edge', status: { token: TOKEN }, security: { securityHeaders: false } });
+  const overridden = await runCli(['config', '--json'], { config: { securityProfile: 'edge', status: { token: TOKEN }, security: { securityHeaders: false } } });
   t.equal(JSON.parse(overridden.stdout).security.securityHeaders, false, 'the config file overrides a preset key');
 });
 
@@ -44,7 +31,7 @@ t.test('ARLEN_SECURITY_PROFILE and its MOJOOBJC_ fallback choose the profile', a
     { env: { ARLEN_SECURITY_PROFILE: 'edge', MOJOOBJC_SECURITY_PROFILE: 'strict' }, want: 'edge' },
   ];
   for (const c of rows) {
-    const out = await withConfig(['config', '--json'], { status: { token: TOKEN } }, c.env);
+    const out = await runCli(['config', '--json'], { config: { status: { token: TOKEN } }, env: c.env });
     t.equal(out.code, 0, out.stderr);
     const config = JSON.parse(out.stdout);
     t.equal(config.securityProfile, c.want, JSON.stringify(c.env));
@@ -65,12 +52,12 @@ t.test('risky combinations fail fast with exit 2 at propane config and at propan
     { name: 'trusting proxy headers under strict', config: { securityProfile: 'strict', status: { token: TOKEN }, security: { trustedProxy: true } }, mentions: /security\.trustedProxy/ },
   ];
   for (const c of rows) {
-    const checked = await withConfig(['config', ...(c.args ?? [])], c.config, c.env);
+    const checked = await runCli(['config', ...(c.args ?? [])], { config: c.config, env: c.env, timeoutMs: 20_000 });
     t.equal(checked.code, 2, `propane config: ${c.name}`);
     t.match(checked.stderr, /PROPANE_ERR_CONFIG_RISKY/, `${c.name}: the error code`);
     t.match(checked.stderr, c.mentions, `${c.name}: names the keys`);
     t.match(checked.stderr, /Fix: /, `${c.name}: says how to fix it`);
-    const started = await withConfig(['start', '--port', '0', '--status-socket', tempSocketPath(), ...(c.args ?? [])], c.config, c.env);
+    const started = await runCli(['start', '--port', '0', '--status-socket', tempSocketPath(), ...(c.args ?? [])], { config: c.config, env: c.env, timeoutMs: 20_000 });
     t.equal(started.code, 2, `propane start: ${c.name}`);
     t.match(started.stderr, /PROPANE_ERR_CONFIG_RISKY/);
   }

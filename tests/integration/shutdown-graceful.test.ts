@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { runCli } from '../helpers/cli.js';
 import { isCompleteResponse, rawConnect, rawGet, readUntil, statusOf } from '../helpers/http.js';
-import { runCli, sleep, startPropane, type PropaneNode } from '../helpers/propane.js';
+import { startPropane, type PropaneNode } from '../helpers/propane.js';
+import { tempDir } from '../helpers/temp.js';
+import { sleep, within } from '../helpers/wait.js';
 
 const TRIGGERS = ['SIGTERM', 'SIGINT', 'propane stop'] as const;
 
@@ -15,8 +17,7 @@ function trigger(node: PropaneNode, how: (typeof TRIGGERS)[number]): Promise<{ c
 
 for (const how of TRIGGERS) {
   t.test(`${how}: in-flight requests finish with Connection: close, idle keep-alive connections close, /readyz is 503, socket and pid file go, exit 0`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'propane-i3-stop-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(t);
     const pidFile = join(dir, 'propane.pid');
     const node = await startPropane(t, { workers: 2, args: ['--pid-file', pidFile, '--graceful-shutdown-seconds', '10'] });
 
@@ -77,7 +78,7 @@ t.test('a second SIGTERM during the drain stops at once, long before the grace p
   await node.waitForLog((l) => l.event === 'worker_draining' && l.role === 'worker', 10_000);
   const t0 = Date.now();
   node.proc.kill('SIGTERM');
-  const exited = await Promise.race([node.exited, sleep(8_000).then(() => null)]);
+  const exited = await within(node.exited, 8_000);
   t.ok(exited, 'exited within 8 s of the second signal (grace period 30 s, request 20 s)');
   t.same(exited, { code: 0, signal: null });
   t.ok(node.logs.some((l) => l.event === 'shutdown_forced'), 'shutdown_forced logged');

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { isCompleteResponse, rawConnect, readUntil, statusOf } from '../helpers/http.js';
-import { sleep, startPropane } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep } from '../helpers/wait.js';
 
 // systemd's default KillMode=control-group sends SIGTERM to the supervisor and every worker at once.
 t.test('SIGTERM to the whole process group still drains gracefully: the in-flight request completes, exit 0', async (t) => {

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
 import t from 'tap';
 import { StatusPayload } from '../../contracts/status.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { parseExposition, valueOf } from '../helpers/prometheus.js';
-import { CLI, cleanEnv, runCli, sleep, startPropane, tempSocketPath } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempDir, tempSocketPath } from '../helpers/temp.js';
+import { sleep, within } from '../helpers/wait.js';
 
 const CLEAR = '\x1b[H\x1b[2J';
 
@@ -35,13 +37,14 @@ t.test('propane status prints a table, --json and --prometheus, and --watch redr
   const afterReload = await runCli(['status', '--status-socket', node.socket]);
   t.match(afterReload.stdout, /^reload\s+completed at \S+$/m, 'the last reload and its outcome');
 
-  const watcher = spawn(process.execPath, [CLI, 'status', '--watch', '1', '--status-socket', node.socket], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const watcher = spawnCli(['status', '--watch', '1', '--status-socket', node.socket], { cwd: tempDir(t) });
   t.teardown(() => watcher.kill('SIGKILL'));
+  const exited = new Promise((r) => watcher.once('exit', r));
   let out = '';
   watcher.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   await sleep(2_500);
   watcher.kill('SIGTERM');
-  await new Promise((r) => watcher.once('exit', r));
+  await within(exited, 5_000);
   const frames = out.split(CLEAR).filter((f) => f.length > 0);
   t.ok(frames.length >= 2, `at least two frames in 2.5 s with --watch 1 (saw ${frames.length})`);
   t.ok(out.startsWith(CLEAR), 'each frame starts by moving home and clearing, so it redraws in place');

@@ -1,13 +1,16 @@
 import t from 'tap';
 import { callStatusSocket } from '../../supervisor/status-client.js';
-import { failures, runLoad, withLoadLock } from '../helpers/load.js';
-import { fixtureApp, startPropane } from '../helpers/propane.js';
+import { withLoadLock } from '../helpers/load-lock.js';
+import { failures, runLoad } from '../helpers/load.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { startPropane } from '../helpers/propane.js';
+import { sleep } from '../helpers/wait.js';
 
 t.test('/status and /metrics keep answering while every worker burns CPU', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i7-burn.cjs'), workers: 2 });
+  const node = await startPropane(t, { app: fixtureApp('burns-cpu.cjs'), workers: 2 });
   const { load, answered, failed, lagSeen } = await withLoadLock(async () => {
     let stop = false;
-    const load = runLoad({ port: node.port, path: '/burn?ms=50', concurrency: 8, durationMs: 3_000, timeoutMs: 20_000 }).finally(() => (stop = true));
+    const load = runLoad(node.port, 3_000, { path: '/burn?ms=50', concurrency: 8, timeoutMs: 20_000 }).finally(() => (stop = true));
     let answered = 0;
     let failed = 0;
     let lagSeen = 0;
@@ -22,7 +25,7 @@ t.test('/status and /metrics keep answering while every worker burns CPU', async
       } catch {
         failed++;
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     return { load: await load, answered, failed, lagSeen };
   });

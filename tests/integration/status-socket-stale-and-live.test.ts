@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import t from 'tap';
-import { runCli, startPropane, tempSocketPath, waitGone } from '../helpers/propane.js';
+import { runCli } from '../helpers/cli.js';
+import { waitGone } from '../helpers/processes.js';
+import { startPropane } from '../helpers/propane.js';
+import { tempSocketPath } from '../helpers/temp.js';
 
 t.test('a stale socket from a SIGKILLed supervisor is replaced; a live one is refused with exit 1', async (t) => {
   const socket = tempSocketPath();

@@ -2,8 +2,9 @@ import t from 'tap';
 import { startPropane } from '../helpers/propane.js';
 
 /**
- * SPEC section 12: the supervisor's RSS stays under 80 MB with 8 workers.
- * Bare Node 20 is ~41 MB; propane's supervisor measured ~67 MB (issue 3).
+ * The supervisor's RSS stays under 80 MB with 8 workers (the budget
+ * bench/supervisor-rss.ts measures too). Bare Node 20 is ~41 MB;
+ * propane's supervisor measured ~67 MB.
  * A heavy dependency loaded eagerly (etcd3 alone is ~15 MB) fails this.
  */
 const BUDGET_BYTES = 80 * 1024 * 1024;

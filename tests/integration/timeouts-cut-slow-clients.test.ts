@@ -1,48 +1,26 @@
-import t from 'tap';
 import type { Socket } from 'node:net';
-import { callStatusSocket } from '../../supervisor/status-client.js';
-import { httpGet, isCompleteResponse, rawConnect, rawGet, readUntil, statusOf } from '../helpers/http.js';
-import { fixtureApp, runCli, sleep, startPropane } from '../helpers/propane.js';
+import t from 'tap';
+import { runCli } from '../helpers/cli.js';
+import { httpGet, isCompleteResponse, parseRawResponse, rawConnect, rawGet, readUntil, statusOf, type RawResponse } from '../helpers/http.js';
+import { fixtureApp } from '../helpers/paths.js';
+import { valueOf } from '../helpers/prometheus.js';
+import { startPropane } from '../helpers/propane.js';
+import { pollUntil, within } from '../helpers/wait.js';
 
 const SHORT = { timeouts: { headerSeconds: 1, bodySeconds: 1, idleSeconds: 1, writeSeconds: 1 } };
 
 /** Resolves true when the socket closes within timeoutMs. */
-function closesWithin(socket: Socket, timeoutMs: number): Promise<boolean> {
-  if (socket.destroyed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
+async function closesWithin(socket: Socket, timeoutMs: number): Promise<boolean> {
+  return socket.destroyed || (await within(new Promise<true>((r) => socket.once('close', () => r(true))), timeoutMs)) === true;
 }
 
-function header(raw: string, name: string): string | undefined {
-  const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
-  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line?.slice(name.length + 1).trim();
-}
-
-function bodyOf(raw: string): string {
-  return raw.slice(raw.indexOf('\r\n\r\n') + 4);
-}
-
-async function timeoutsTotal(socketPath: string, reason: string): Promise<number> {
-  const reply = await callStatusSocket(socketPath, 'GET', '/metrics', 5_000);
-  const m = new RegExp(`^propane_timeouts_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(reply.body);
-  return Number(m?.[1] ?? -1);
-}
-
-async function waitForTotal(socketPath: string, reason: string, atLeast: number, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let n = -1;
-  while (Date.now() < deadline) {
-    n = await timeoutsTotal(socketPath, reason);
-    if (n >= atLeast) return n;
-    await sleep(100);
-  }
-  return n;
+/** Sends `bytes` on a fresh connection and reads the answer that cuts it; `closed` says whether the worker then closed the socket within 4 s. */
+async function cutAnswer(t: { teardown(fn: () => void): void }, port: number, bytes: string): Promise<RawResponse & { closed: boolean }> {
+  const s = await rawConnect(port);
+  t.teardown(() => s.destroy());
+  s.write(bytes);
+  const res = parseRawResponse(await readUntil(s, isCompleteResponse, 5_000));
+  return { ...res, closed: await closesWithin(s, 4_000) };
 }
 
 t.test('the timeout defaults are 10/30/5/30 and the ARLEN_* variables set them', async (t) => {
@@ -61,19 +39,16 @@ t.test('the timeout defaults are 10/30/5/30 and the ARLEN_* variables set them',
 });
 
 t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut, logged and counted', async (t) => {
-  const node = await startPropane(t, { app: fixtureApp('i6-big.cjs'), workers: 1, config: SHORT });
+  const node = await startPropane(t, { app: fixtureApp('streams-large-body.cjs'), workers: 1, config: SHORT });
 
   t.test('headers not complete within headerSeconds get 408 with reason header, then the socket closes', async (t) => {
-    const s = await rawConnect(node.port);
-    t.teardown(() => s.destroy());
-    s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-    const raw = await readUntil(s, isCompleteResponse, 5_000);
-    t.equal(statusOf(raw), 408);
-    t.equal(header(raw, 'X-Arlen-Timeout-Reason'), 'header');
-    t.equal(header(raw, 'Connection'), 'close');
-    t.equal(header(raw, 'X-Arlen-Cluster'), 'default', 'the 408 carries the cluster headers');
-    t.equal(bodyOf(raw), 'request timeout\n');
-    t.ok(await closesWithin(s, 4_000), 'the worker closes the socket after the 408');
+    const res = await cutAnswer(t, node.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    t.equal(res.status, 408);
+    t.equal(res.headers['x-arlen-timeout-reason'], 'header');
+    t.equal(res.headers.connection, 'close');
+    t.equal(res.headers['x-arlen-cluster'], 'default', 'the 408 carries the cluster headers');
+    t.equal(res.body, 'request timeout\n');
+    t.ok(res.closed, 'the worker closes the socket after the 408');
   });
 
   t.test('a second request on a keep-alive connection gets its own header clock', async (t) => {
@@ -81,21 +56,18 @@ t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut,
     t.teardown(() => s.destroy());
     t.equal(statusOf(await rawGet(s, '/')), 200);
     s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    const raw = await readUntil(s, isCompleteResponse, 5_000);
-    t.equal(statusOf(raw), 408);
-    t.equal(header(raw, 'X-Arlen-Timeout-Reason'), 'header');
+    const res = parseRawResponse(await readUntil(s, isCompleteResponse, 5_000));
+    t.equal(res.status, 408);
+    t.equal(res.headers['x-arlen-timeout-reason'], 'header');
   });
 
   t.test('a body not complete within bodySeconds gets 408 with reason body, then the socket closes', async (t) => {
-    const s = await rawConnect(node.port);
-    t.teardown(() => s.destroy());
-    s.write('POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly ten..');
-    const raw = await readUntil(s, isCompleteResponse, 5_000);
-    t.equal(statusOf(raw), 408);
-    t.equal(header(raw, 'X-Arlen-Timeout-Reason'), 'body');
-    t.equal(header(raw, 'Connection'), 'close');
-    t.equal(bodyOf(raw), 'request timeout\n');
-    t.ok(await closesWithin(s, 4_000), 'the worker closes the socket after the 408');
+    const res = await cutAnswer(t, node.port, 'POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly ten..');
+    t.equal(res.status, 408);
+    t.equal(res.headers['x-arlen-timeout-reason'], 'body');
+    t.equal(res.headers.connection, 'close');
+    t.equal(res.body, 'request timeout\n');
+    t.ok(res.closed, 'the worker closes the socket after the 408');
   });
 
   t.test('a body still dribbling after the app answered is cut after bodySeconds, with no 408 after the answer', async (t) => {
@@ -138,7 +110,8 @@ t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut,
   t.test('every cut is logged as a timeout event and counted by reason node-wide', async (t) => {
     for (const reason of ['header', 'body', 'idle', 'write']) {
       t.ok(node.logs.some((l) => l.event === 'timeout' && l.reason === reason), `a timeout event with reason ${reason} was logged`);
-      t.ok((await waitForTotal(node.socket, reason, 1)) >= 1, `propane_timeouts_total{reason="${reason}"} counts it`);
+      const counted = await pollUntil(() => node.metrics(), (e) => (valueOf(e, 'propane_timeouts_total', { reason }) ?? 0) >= 1, 10_000);
+      t.ok((valueOf(counted, 'propane_timeouts_total', { reason }) ?? 0) >= 1, `propane_timeouts_total{reason="${reason}"} counts it`);
     }
     const res = await httpGet(node.port, '/');
     t.equal(res.status, 200, 'the worker keeps serving');

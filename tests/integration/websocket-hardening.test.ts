@@ -1,28 +1,17 @@
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { httpGet, rawConnect, readUntil } from '../helpers/http.js';
 import { startPropane } from '../helpers/propane.js';
+import { within } from '../helpers/wait.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
 const MAX_PAYLOAD = 1024;
 
-function open(port: number, opts: { autoPong?: boolean } = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { autoPong: opts.autoPong ?? true });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
+/** Resolves with the close code and when it came, or null if the socket is still open after timeoutMs. */
 function closed(ws: WebSocket, timeoutMs: number): Promise<{ code: number; at: number } | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), timeoutMs);
-    ws.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, at: Date.now() });
-    });
-  });
+  return within(new Promise((resolve) => ws.once('close', (code) => resolve({ code, at: Date.now() }))), timeoutMs);
 }
 
 function nextMessage(ws: WebSocket, timeoutMs = 5_000): Promise<Buffer> {
@@ -78,8 +67,7 @@ t.test('WebSocket sessions are kept honest and the worker survives bad peers', a
   const pid = (await httpGet(node.port, '/')).headers['x-arlen-worker-pid'];
 
   t.test('the worker pings every pingIntervalSeconds and keeps a peer that answers', async (t) => {
-    const ws = await open(node.port);
-    t.teardown(() => ws.terminate());
+    const ws = await openWebSocket(t, node.port);
     let pings = 0;
     ws.on('ping', () => pings++);
     const gone = await closed(ws, 3_500);
@@ -88,8 +76,7 @@ t.test('WebSocket sessions are kept honest and the worker survives bad peers', a
   });
 
   t.test('a peer that misses the pong is terminated and counted', async (t) => {
-    const ws = await open(node.port, { autoPong: false });
-    t.teardown(() => ws.terminate());
+    const ws = await openWebSocket(t, node.port, '/ws', { autoPong: false });
     const from = node.logs.length;
     const gone = await closed(ws, 6_000);
     t.not(gone, null, 'the silent peer was cut');
@@ -99,8 +86,7 @@ t.test('WebSocket sessions are kept honest and the worker survives bad peers', a
   });
 
   t.test('a fragmented message is reassembled before the app sees it', async (t) => {
-    const ws = await open(node.port);
-    t.teardown(() => ws.terminate());
+    const ws = await openWebSocket(t, node.port);
     const reply = nextMessage(ws);
     ws.send('frag', { fin: false });
     ws.send('ment', { fin: false });
@@ -109,16 +95,14 @@ t.test('WebSocket sessions are kept honest and the worker survives bad peers', a
   });
 
   t.test('a message over maxPayloadBytes closes with 1009', async (t) => {
-    const ws = await open(node.port);
-    t.teardown(() => ws.terminate());
+    const ws = await openWebSocket(t, node.port);
     const gone = closed(ws, 5_000);
     ws.send(Buffer.alloc(MAX_PAYLOAD + 1, 1));
     t.equal((await gone)?.code, 1009);
   });
 
   t.test('fragments that add up to more than maxPayloadBytes close with 1009', async (t) => {
-    const ws = await open(node.port);
-    t.teardown(() => ws.terminate());
+    const ws = await openWebSocket(t, node.port);
     const gone = closed(ws, 5_000);
     ws.send(Buffer.alloc(MAX_PAYLOAD / 2 + 8, 1), { fin: false });
     ws.send(Buffer.alloc(MAX_PAYLOAD / 2 + 8, 1), { fin: true });
@@ -143,8 +127,7 @@ t.test('WebSocket sessions are kept honest and the worker survives bad peers', a
     const res = await httpGet(node.port, '/');
     t.equal(res.status, 200);
     t.equal(res.headers['x-arlen-worker-pid'], pid, 'no worker was replaced');
-    const ws = await open(node.port);
-    t.teardown(() => ws.terminate());
+    const ws = await openWebSocket(t, node.port);
     const reply = nextMessage(ws);
     ws.send('still here');
     t.equal((await reply).toString(), 'still here');

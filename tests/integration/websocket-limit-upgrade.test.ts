@@ -1,8 +1,9 @@
 import t from 'tap';
 import WebSocket from 'ws';
 import { httpGet, rawConnect } from '../helpers/http.js';
-import { sleep, startPropane } from '../helpers/propane.js';
+import { startPropane } from '../helpers/propane.js';
 import { readToClose } from '../helpers/sessions.js';
+import { sleep } from '../helpers/wait.js';
 
 /** Opens a WebSocket; resolves with it once open, or with the HTTP status of a refused upgrade. */
 function openWs(port: number): Promise<{ ws: WebSocket; status: 101 } | { ws: WebSocket; status: number; reason: string | undefined }> {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT } from '../../helpers/propane.js';
+import { ROOT } from '../../helpers/paths.js';
 import { hardeningContracts } from '../../helpers/runtime-hardening.js';
 
 /** A test is named in its source as the first argument of t.test, in quotes or backticks. */

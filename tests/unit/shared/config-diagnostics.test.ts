@@ -30,50 +30,22 @@ function diagnose(...layers: Array<[Raw, string]>): Array<{ code: string; messag
 }
 
 for (const c of [
-  {
-    name: 'an unknown key says did you mean, and where it came from',
-    layers: [[{ runtimeLimits: { maxConcurentHTTPSessions: 3 } }, 'config file /x/propane.json']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_UNKNOWN_KEY',
-    message: 'runtimeLimits.maxConcurentHTTPSessions is not a config key (from config file /x/propane.json); did you mean maxConcurrentHTTPSessions? Fix: rename it to runtimeLimits.maxConcurrentHTTPSessions.',
-  },
-  {
-    name: 'an unknown key with no neighbour points at the docs',
-    layers: [[{ zebra: 1 }, 'config file f']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_UNKNOWN_KEY',
-    message: 'zebra is not a config key (from config file f); Fix: remove it; see docs/configuration.md for the keys.',
-  },
-  {
-    name: 'a value below range names key, value, source and an example',
-    layers: [[{ runtimeLimits: { maxConcurrentHTTPSessions: 0 } }, 'ARLEN_MAX_HTTP_SESSIONS']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_OUT_OF_RANGE',
-    message: 'runtimeLimits.maxConcurrentHTTPSessions must be an integer >= 1; got 0 from ARLEN_MAX_HTTP_SESSIONS. Fix: set it >= 1, e.g. 256.',
-  },
-  {
-    name: 'a value above range',
-    layers: [[{ port: 70000 }, '--port']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_OUT_OF_RANGE',
-    message: 'port must be an integer <= 65535; got 70000 from --port. Fix: set it <= 65535, e.g. 3000.',
-  },
-  {
-    name: 'a wrong type',
-    layers: [[{ timeouts: { idleSeconds: 'five' } }, 'config file f']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_TYPE',
-    message: 'timeouts.idleSeconds must be of type number; got "five" from config file f. Fix: give it as number, e.g. 5.',
-  },
-  {
-    name: 'a value outside an enum lists the choices',
-    layers: [[{ securityProfile: 'paranoid' }, 'ARLEN_SECURITY_PROFILE']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_INVALID',
-    message: 'securityProfile must be one of balanced, strict, edge; got "paranoid" from ARLEN_SECURITY_PROFILE. Fix: pick one of balanced, strict, edge.',
-  },
-  {
-    name: 'a fraction where an integer is needed',
-    layers: [[{ propane: { respawnDelayMs: 2.5 } }, '--respawn-delay-ms']] as Array<[Raw, string]>,
-    code: 'PROPANE_ERR_CONFIG_TYPE',
-    message: 'propane.respawnDelayMs must be an integer; got 2.5 from --respawn-delay-ms. Fix: give it as int, e.g. 250.',
-  },
+  { name: 'an unknown key says did you mean, and where it came from', layer: [{ runtimeLimits: { maxConcurentHTTPSessions: 3 } }, 'config file /x/propane.json'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_UNKNOWN_KEY',
+    message: 'runtimeLimits.maxConcurentHTTPSessions is not a config key (from config file /x/propane.json); did you mean maxConcurrentHTTPSessions? Fix: rename it to runtimeLimits.maxConcurrentHTTPSessions.' },
+  { name: 'an unknown key with no neighbour points at the docs', layer: [{ zebra: 1 }, 'config file f'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_UNKNOWN_KEY',
+    message: 'zebra is not a config key (from config file f); Fix: remove it; see docs/configuration.md for the keys.' },
+  { name: 'a value below range names key, value, source and an example', layer: [{ runtimeLimits: { maxConcurrentHTTPSessions: 0 } }, 'ARLEN_MAX_HTTP_SESSIONS'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_OUT_OF_RANGE',
+    message: 'runtimeLimits.maxConcurrentHTTPSessions must be an integer >= 1; got 0 from ARLEN_MAX_HTTP_SESSIONS. Fix: set it >= 1, e.g. 256.' },
+  { name: 'a value above range', layer: [{ port: 70000 }, '--port'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_OUT_OF_RANGE',
+    message: 'port must be an integer <= 65535; got 70000 from --port. Fix: set it <= 65535, e.g. 3000.' },
+  { name: 'a wrong type', layer: [{ timeouts: { idleSeconds: 'five' } }, 'config file f'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_TYPE',
+    message: 'timeouts.idleSeconds must be of type number; got "five" from config file f. Fix: give it as number, e.g. 5.' },
+  { name: 'a value outside an enum lists the choices', layer: [{ securityProfile: 'paranoid' }, 'ARLEN_SECURITY_PROFILE'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_INVALID',
+    message: 'securityProfile must be one of balanced, strict, edge; got "paranoid" from ARLEN_SECURITY_PROFILE. Fix: pick one of balanced, strict, edge.' },
+  { name: 'a fraction where an integer is needed', layer: [{ propane: { respawnDelayMs: 2.5 } }, '--respawn-delay-ms'] as [Raw, string], code: 'PROPANE_ERR_CONFIG_TYPE',
+    message: 'propane.respawnDelayMs must be an integer; got 2.5 from --respawn-delay-ms. Fix: give it as int, e.g. 250.' },
 ]) {
-  t.test(`describeIssues: ${c.name}`, async (t) => t.same(diagnose(...c.layers), [{ code: c.code, message: c.message }]));
+  t.test(`describeIssues: ${c.name}`, async (t) => t.same(diagnose(c.layer), [{ code: c.code, message: c.message }]));
 }
 
 t.test('describeIssues lists every problem, not only the first', async (t) => {

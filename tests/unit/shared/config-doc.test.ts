@@ -4,7 +4,7 @@ import t from 'tap';
 import { knownKeysAt } from '../../../shared/config/diagnostics.js';
 import { ENV_BINDINGS } from '../../../shared/config/env.js';
 import { FLAG_BINDINGS } from '../../../shared/config/flags.js';
-import { ROOT } from '../../helpers/propane.js';
+import { ROOT } from '../../helpers/paths.js';
 
 /** docs/configuration.md names every key, every variable and its legacy name, and every flag. */
 const doc = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');

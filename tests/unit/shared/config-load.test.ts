@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../../../shared/config/load.js';
 import { ConfigErrors } from '../../../shared/errors.js';
+import { tempDir } from '../../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'propane-i3-load-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir(t);
 const TOKEN = 'a-status-token-of-32-characters!';
 
 function load(opts: { file?: Record<string, unknown>; env?: Record<string, string | undefined>; flags?: Record<string, unknown> } = {}) {
@@ -28,7 +28,7 @@ function problems(opts: Parameters<typeof load>[0]): string[] {
   return [];
 }
 
-t.test('every key of SPEC section 5 has its default', async (t) => {
+t.test('every config key has its default (docs/configuration.md)', async (t) => {
   const c = load();
   t.equal(c.workers, availableParallelism());
   t.equal(c.host, '127.0.0.1');
@@ -99,8 +99,7 @@ t.test('a config file that is not JSON, or not an object, is PROPANE_ERR_CONFIG_
 });
 
 t.test('./propane.json is read when it exists and --config is not given; app paths resolve against the file', async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), 'propane-i3-cwd-'));
-  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  const cwd = tempDir(t);
   writeFileSync(join(cwd, 'propane.json'), JSON.stringify({ port: 4321, app: 'app.js' }));
   const { config, file } = loadConfig({ cwd, env: {}, flags: {} });
   t.equal(file, join(cwd, 'propane.json'));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ERRORS, PropaneError, type ErrorCode } from '../../../shared/errors.js';
-import { ROOT } from '../../helpers/propane.js';
+import { ROOT } from '../../helpers/paths.js';
 
 /** STYLE: the registry and docs/errors.md stay in sync, as fastify's errors.test.js does for its docs. */
 const doc = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8');

@@ -1,0 +1,78 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { sleep } from './wait.js';
+
+/**
+ * Processes the tests and benchmarks start: whether one still runs, how to
+ * end it, how to start node as an operator would, and a last-resort kill of
+ * every child when this process exits.
+ */
+
+/** Running means it exists and is not a zombie: an exited worker may wait a moment for its parent (or init) to reap it. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // No /proc to ask: it answered signal 0, so it runs.
+  }
+}
+
+export function tryKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Waits until none of `pids` runs; returns those still running after timeoutMs. */
+export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
+
+/**
+ * Children still running when this process exits. tap ends a file that
+ * overruns its timeout with SIGALRM, and teardowns never run then; SIGKILL
+ * is all that is left. A SIGKILLed supervisor takes its workers with it
+ * (their IPC channel closes).
+ */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Registers `child` for the SIGKILL at exit until it exits by itself; returns it. */
+export function killOnExit<C extends ChildProcess>(child: C): C {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** The environment of this process without any ARLEN_/MOJOOBJC_/PROPANE_ variable that would change propane's config. */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(ARLEN_|MOJOOBJC_|PROPANE_)/.test(k)) env[k] = v;
+  }
+  return env;
+}
+
+/**
+ * `node <args>` as an operator runs it. tap's @tapjs/processinfo hooks every spawn and puts its
+ * `--import` loader into NODE_OPTIONS, which would load into the supervisor, every worker and
+ * every CLI run (~25 MB of RSS each, and start-up time); `env -u` drops it before node starts.
+ */
+export function nodeCommand(args: string[]): [string, string[]] {
+  return ['/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]];
+}
