@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import { bearerMatches } from '../shared/bearer.js';
-import { PropaneError } from '../shared/errors.js';
+import { PropaneError, type ErrorCode } from '../shared/errors.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 
@@ -153,7 +153,7 @@ export class StatusServer {
   }
 }
 
-function errorBody(code: string, message: string) {
+function errorBody(code: ErrorCode, message: string) {
   return { schema_version: STATUS_SCHEMA_VERSION, error: { code, message } };
 }
 

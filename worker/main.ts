@@ -4,6 +4,7 @@ import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { leasePolicy } from '../shared/lease-policy.js';
 import { createLogger, logEvent } from '../shared/log.js';
 import { Admission } from './admission.js';
+import { failBoot, type BootPhase } from './boot-failure.js';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { ClusterView } from './cluster-view.js';
 import { guardAgainstOrphaning } from './orphan-guard.js';
@@ -28,15 +29,7 @@ async function main(): Promise<void> {
   let exiting = false;
   guardAgainstOrphaning(log, () => exiting);
 
-  const fail = (phase: 'load' | 'ready' | 'listen', err: unknown): never => {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const code = (e as NodeJS.ErrnoException).code;
-    logEvent(log, 'error', 'worker_boot_failed', { phase, error_code: phase === 'listen' ? 'PROPANE_ERR_LISTEN' : 'PROPANE_ERR_APP_LOAD', err: e }, `worker failed to ${phase === 'load' ? 'load the app' : phase === 'ready' ? 'become ready' : 'listen'}`);
-    send({ type: 'worker_boot_failed', schema_version: IPC_SCHEMA_VERSION, phase, error: { name: e.name, message: e.message, ...(code ? { code: String(code) } : {}), ...(e.stack ? { stack: e.stack.slice(0, 4000) } : {}) } });
-    process.exitCode = 1;
-    setTimeout(() => process.exit(1), 50);
-    throw e;
-  };
+  const fail = (phase: BootPhase, err: unknown): never => failBoot(log, send, phase, err);
 
   let app: LoadedApp;
   try {
