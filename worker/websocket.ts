@@ -37,10 +37,6 @@ export class WebSocketHub {
     });
   }
 
-  get size(): number {
-    return this.#peers.size;
-  }
-
   /** Completes the handshake; `onOpen` runs only when it succeeded (ws answers bad handshakes itself). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onOpen: (ws: WebSocket) => void): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
