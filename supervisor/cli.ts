@@ -7,11 +7,11 @@ import { VERSION } from './version.js';
 
 // Each command is imported when it runs: `propane status` and `stop` then load
 // neither zod, nor prom-client, nor the supervisor, and start in a fraction of
-// the memory and time (issue 3: the supervisor's RSS budget).
+// the memory and time; the supervisor, in turn, loads no other command's code.
 
 const DEFAULT_SOCKET = './propane.sock';
 
-/** The `propane` command line (SPEC section 3): parse, wire, run; exit codes 0/1/2/3. */
+/** The `propane` command line (README, "Commands"): parse, wire, run; exit codes 0/1/2/3 (docs/errors.md). */
 const program = new Command('propane')
   .description('A multi-process supervisor and worker pool for Node.js HTTP and WebSocket services')
   .version(VERSION)

@@ -11,7 +11,7 @@ export interface TimeoutLimitsMs {
 export type TimeoutVerdict = { conn: Conn; reason: TimeoutReason; answer408: boolean };
 
 /**
- * One sweep over the open HTTP connections (SPEC section 8), instead of a
+ * One sweep over the open HTTP connections (docs/endpoints.md, "Timeouts"), instead of a
  * timer per connection: the hot path only stamps fields. Pure apart from
  * reading socket counters; the caller acts on the verdicts.
  */

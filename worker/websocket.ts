@@ -15,7 +15,7 @@ interface Peer {
 }
 
 /**
- * WebSocket sessions on `ws` (SPEC section 8): ws enforces maxPayload with
+ * WebSocket sessions on `ws` (docs/endpoints.md, "WebSocket"): ws enforces maxPayload with
  * close 1009 and answers bad frames with the RFC 6455 codes; this adds the
  * ping/pong liveness check and the drain's close code.
  */

@@ -7,7 +7,7 @@ import { redactUserinfo } from './risks.js';
 
 /**
  * Turns zod's issues into one line per problem that names the key path, the
- * value, where it came from, and the fix (STYLE: "messages name the key").
+ * value, where it came from, and the fix, as docs/errors.md shows them.
  */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, sources: Sources): PropaneError[] {
   return issues.flatMap((issue) => describeIssue(issue, raw, sources));
