@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Cluster state as the supervisor owns it (docs/endpoints.md). It is pushed to
- * every worker with a generation number, so /readyz, /clusterz and the
+ * Cluster state as the supervisor owns it (docs/endpoints.md). It is pushed
+ * to every worker with a generation number, so /readyz, /clusterz and the
  * X-Arlen-Cluster-* headers agree across workers.
  */
 

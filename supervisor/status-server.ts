@@ -27,9 +27,10 @@ type Transport = 'unix' | 'tcp';
 const RELOAD_STATUS = { completed: 200, refused: 409, aborted: 500 } as const;
 
 /**
- * The status API (README, "Status socket"): HTTP/1.1 on a Unix socket (mode 0600),
- * optionally on loopback TCP where control needs the bearer token. It reads
- * only what the supervisor holds, so it answers while workers are saturated.
+ * The status API (README, "Status socket"): HTTP/1.1 on a Unix socket (mode
+ * 0600), optionally on loopback TCP where control needs the bearer token. It
+ * reads only what the supervisor holds, so it answers while workers are
+ * saturated.
  */
 export class StatusServer {
   readonly #handlers: StatusHandlers;

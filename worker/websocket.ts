@@ -15,9 +15,9 @@ interface Peer {
 }
 
 /**
- * WebSocket sessions on `ws` (docs/endpoints.md, "WebSocket"): ws enforces maxPayload with
- * close 1009 and answers bad frames with the RFC 6455 codes; this adds the
- * ping/pong liveness check and the drain's close code.
+ * WebSocket sessions on `ws` (docs/endpoints.md, "WebSocket"): ws enforces
+ * maxPayload with close 1009 and answers bad frames with the RFC 6455 codes;
+ * this adds the ping/pong liveness check and the drain's close code.
  */
 export class WebSocketHub {
   readonly #wss: WebSocketServer;
