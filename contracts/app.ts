@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * The shape of an app module's default export (SPEC section 4). Checked at
- * load time by the worker; functions cannot be described by a zod schema.
+ * The shape of an app module's default export (README, "Running your app").
+ * Checked at load time by the worker; functions cannot be described by a zod
+ * schema.
  */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Cluster state as the supervisor owns it (SPEC section 9). It is pushed to
- * every worker with a generation number, so /readyz, /clusterz and the
+ * Cluster state as the supervisor owns it (docs/endpoints.md). It is pushed
+ * to every worker with a generation number, so /readyz, /clusterz and the
  * X-Arlen-Cluster-* headers agree across workers.
  */
 
@@ -88,7 +88,7 @@ export const ClusterState = z.strictObject({
 });
 export type ClusterState = z.infer<typeof ClusterState>;
 
-/** GET /clusterz on every worker (SPEC section 9). */
+/** GET /clusterz on every worker (docs/endpoints.md, "/clusterz"). */
 export const ClusterzPayload = z.strictObject({
   generation: z.int().min(0),
   cluster: ClusterSection,
@@ -106,7 +106,7 @@ export const ClusterQuorumCheck = z.strictObject({
   expected_nodes: z.int().min(1),
 });
 
-/** GET /readyz?format=json (SPEC section 8). */
+/** GET /readyz?format=json (docs/endpoints.md, "Readiness is node-wide"). */
 export const ReadinessPayload = z.strictObject({
   status: z.enum(['ready', 'not_ready']),
   ready: z.boolean(),

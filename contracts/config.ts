@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The one config schema (SPEC section 5). Every layer (profile preset, file,
- * environment, flags) is merged into a plain object first and parsed here once;
- * the result is frozen and passed down, never re-read.
+ * The one config schema (docs/configuration.md). Every layer (profile preset,
+ * file, environment, flags) is merged into a plain object first and parsed
+ * here once; the result is frozen and passed down, never re-read.
  */
 
 const seconds = z.number().positive().max(86_400);

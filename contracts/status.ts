@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Member, Quorum, SessionCounts, StoreState, WorkerState } from './cluster.js';
 import { REJECT_REASONS } from './ipc.js';
 
-/** GET /status on the status socket (SPEC section 10). Dashboards rely on this shape. */
+/** GET /status on the status socket (docs/observability.md). Dashboards rely on this shape. */
 
 export const STATUS_SCHEMA_VERSION = 1;
 

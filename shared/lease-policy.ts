@@ -1,8 +1,9 @@
 /**
  * How many session permits a worker asks for at once, and when it asks for
- * more or hands some back. Pure arithmetic, shared by the worker (which
- * spends permits) and the supervisor (which reports the policy in docs and
- * status). docs/session-limits.md argues why the node-wide limit holds.
+ * more or hands some back. Pure arithmetic for the worker, which spends
+ * permits; the supervisor's side of the lease is supervisor/ledger.ts. The
+ * ledger's tests and the admission benchmark model workers with it too.
+ * docs/session-limits.md argues why the node-wide limit holds.
  */
 export interface LeasePolicy {
   /** Permits asked for on top of the sessions waiting. */

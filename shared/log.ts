@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import type { LogEvent } from '../contracts/log-events.js';
+import { LOG_REDACT_PATHS, REDACTED } from './secrets.js';
 
 export type { Logger };
 
@@ -11,7 +12,7 @@ export function createLogger(role: Role, level: LevelWithSilent = 'info'): Logge
     level,
     base: { pid: process.pid, role },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['password', '*.password', '*.*.password', 'token', '*.token'], censor: '<redacted>' },
+    redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED },
   });
 }
 

@@ -6,7 +6,7 @@ export interface QuorumInput {
   expectedNodes: number;
 }
 
-/** The quorum rule of SPEC section 9, the only place it is written. */
+/** The quorum rule of docs/endpoints.md ("The quorum rule"), the only place it is written. */
 export function computeQuorum({ enabled, observedNodes, expectedNodes }: QuorumInput): Quorum {
   const observed = Math.max(0, Math.trunc(observedNodes));
   const expected = Math.max(1, Math.trunc(expectedNodes));

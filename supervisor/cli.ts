@@ -2,22 +2,23 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FLAG_BINDINGS } from '../shared/config/flags.js';
 import type { LoadOptions } from '../shared/config/load.js';
+import type { ErrorCode } from '../shared/errors.js';
 import { VERSION } from './version.js';
 
 // Each command is imported when it runs: `propane status` and `stop` then load
 // neither zod, nor prom-client, nor the supervisor, and start in a fraction of
-// the memory and time (issue 3: the supervisor's RSS budget).
+// the memory and time; the supervisor, in turn, loads no other command's code.
 
 const DEFAULT_SOCKET = './propane.sock';
 
-/** The `propane` command line (SPEC section 3): parse, wire, run; exit codes 0/1/2/3. */
+/** The `propane` command line (README, "Commands"): parse, wire, run; exit codes 0/1/2/3 (docs/errors.md). */
 const program = new Command('propane')
   .description('A multi-process supervisor and worker pool for Node.js HTTP and WebSocket services')
   .version(VERSION)
   .exitOverride()
   .showHelpAfterError(false)
   .configureOutput({
-    outputError: (text, write) => write(`propane: PROPANE_ERR_USAGE ${text.replace(/^error: /, '').trim().replace(/\.$/, '')}. Fix: see propane --help.\n`),
+    outputError: (text, write) => write(usageLine(text.replace(/^error: /, '').trim().replace(/\.$/, ''))),
   });
 
 function withConfigOptions(cmd: Command): Command {
@@ -79,6 +80,12 @@ program
     exitCode = await stopCommand(opts.statusSocket, Boolean(opts.json), opts.timeout);
   });
 
+/** A usage error's line on stderr, the same for commander's errors and ours. */
+function usageLine(problem: string): string {
+  const code: ErrorCode = 'PROPANE_ERR_USAGE';
+  return `propane: ${code} ${problem}. Fix: see propane --help.\n`;
+}
+
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new CommanderError(2, 'propane.invalidArgument', `error: ${JSON.stringify(value)} is not a positive number`);
@@ -91,7 +98,7 @@ try {
   if (!(err instanceof CommanderError)) throw err;
   // commander exits 1 on usage errors; the contract says 2. Help and version are 0.
   exitCode = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-  if (err.code === 'propane.invalidArgument') process.stderr.write(`propane: PROPANE_ERR_USAGE ${err.message.replace(/^error: /, '')}. Fix: see propane --help.\n`);
+  if (err.code === 'propane.invalidArgument') process.stderr.write(usageLine(err.message.replace(/^error: /, '')));
 }
 // Flush stdout before leaving: cluster and timers may still hold the loop open.
 process.stdout.write('', () => process.exit(exitCode));

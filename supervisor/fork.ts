@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
 import { IPC_SCHEMA_VERSION, WORKER_BOOT_ENV, type WorkerBoot } from '../contracts/ipc.js';
+import { withoutSupervisorSecrets } from '../shared/secrets.js';
 
 /** The worker entry, found by path: supervisor/ never imports worker/. */
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -21,12 +22,6 @@ export function setupCluster(policy: Config['propane']['schedulingPolicy']): voi
 }
 
 export function forkWorker(slot: number, config: Config, port: number, clusterState: ClusterState) {
-  const boot: WorkerBoot = { schema_version: IPC_SCHEMA_VERSION, slot, config: withoutSecrets(config), port, cluster_state: clusterState };
+  const boot: WorkerBoot = { schema_version: IPC_SCHEMA_VERSION, slot, config: withoutSupervisorSecrets(config), port, cluster_state: clusterState };
   return cluster.fork({ [WORKER_BOOT_ENV]: JSON.stringify(boot) });
-}
-
-/** Workers never talk to etcd, so its password stays in the supervisor. */
-function withoutSecrets(config: Config): Config {
-  const { password: _password, ...etcd } = config.cluster.membership.etcd;
-  return { ...config, cluster: { ...config.cluster, membership: { ...config.cluster.membership, etcd } } };
 }

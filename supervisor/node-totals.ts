@@ -1,7 +1,5 @@
 import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, type WorkerStats } from '../contracts/ipc.js';
-
-type Counts<K extends readonly string[]> = { [P in K[number]]: number };
-const zeros = <K extends readonly string[]>(keys: K) => Object.fromEntries(keys.map((k) => [k, 0])) as Counts<K>;
+import { zeros } from '../shared/counts.js';
 
 /**
  * Node-wide counters built from the workers' cumulative reports: each report

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import { bearerMatches } from '../shared/bearer.js';
-import { PropaneError } from '../shared/errors.js';
+import { PropaneError, type ErrorCode } from '../shared/errors.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 
@@ -27,9 +27,10 @@ type Transport = 'unix' | 'tcp';
 const RELOAD_STATUS = { completed: 200, refused: 409, aborted: 500 } as const;
 
 /**
- * The status API (SPEC section 10): HTTP/1.1 on a Unix socket (mode 0600),
- * optionally on loopback TCP where control needs the bearer token. It reads
- * only what the supervisor holds, so it answers while workers are saturated.
+ * The status API (README, "Status socket"): HTTP/1.1 on a Unix socket (mode
+ * 0600), optionally on loopback TCP where control needs the bearer token. It
+ * reads only what the supervisor holds, so it answers while workers are
+ * saturated.
  */
 export class StatusServer {
   readonly #handlers: StatusHandlers;
@@ -153,7 +154,7 @@ export class StatusServer {
   }
 }
 
-function errorBody(code: string, message: string) {
+function errorBody(code: ErrorCode, message: string) {
   return { schema_version: STATUS_SCHEMA_VERSION, error: { code, message } };
 }
 

@@ -10,7 +10,7 @@ export interface BuiltinOptions {
 
 const PATHS = new Set(['/healthz', '/livez', '/readyz', '/clusterz']);
 
-/** Served before the app (SPEC section 8). Returns false when the path is the app's. */
+/** The built-in endpoints of docs/endpoints.md, served before the app. Returns false when the path is the app's. */
 export function serveBuiltin(req: IncomingMessage, res: ServerResponse, pathname: string, query: string, opts: BuiltinOptions): boolean {
   if (!PATHS.has(pathname)) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -17,10 +17,6 @@ export class ClusterView {
     this.#rebuildHeaders();
   }
 
-  get state(): ClusterState {
-    return this.#state;
-  }
-
   update(next: ClusterState): boolean {
     if (next.generation <= this.#state.generation) return false;
     this.#state = next;

@@ -5,7 +5,7 @@ import type { AppObject } from '../contracts/app.js';
 const MAX_SLOW_MS = 60_000;
 const MAX_ECHO_BYTES = 1024 * 1024;
 
-/** The embedded app (SPEC section 4): what `make run` serves and tests know. */
+/** The embedded app the README describes: what `make run` serves and tests know. */
 export const defaultApp: AppObject = {
   handler(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');

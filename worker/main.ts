@@ -1,16 +1,25 @@
+// The entry point of every worker process: parse the boot message, load the
+// app, listen, report to the supervisor, and serve until told to drain.
 import { IPC_SCHEMA_VERSION, SupervisorToWorker, WORKER_BOOT_ENV, WorkerBoot, type WorkerToSupervisor } from '../contracts/ipc.js';
 import { assertNever } from '../shared/assert-never.js';
 import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { leasePolicy } from '../shared/lease-policy.js';
-import { createLogger, logEvent } from '../shared/log.js';
+import { createLogger } from '../shared/log.js';
 import { Admission } from './admission.js';
 import { loadApp, type LoadedApp } from './app-loader.js';
+import { failBoot } from './boot-failure.js';
 import { ClusterView } from './cluster-view.js';
+import { ListenerFence } from './listener-fence.js';
 import { guardAgainstOrphaning } from './orphan-guard.js';
 import { WorkerServer } from './server.js';
+import { handleShutdownSignals, WorkerShutdown } from './shutdown.js';
 import { WorkerCounters } from './stats.js';
 
-/** Entry point of every worker process: parse the boot message, load the app, listen, report. */
+/**
+ * Best effort: a closed channel has nobody to tell, and a send that fails
+ * (the channel closing meanwhile) goes to the callback instead of an
+ * 'error' event that would crash the worker.
+ */
 function send(msg: WorkerToSupervisor): void {
   if (process.connected) process.send?.(msg, undefined, undefined, noop);
 }
@@ -25,29 +34,20 @@ async function main(): Promise<void> {
   }
   const { slot, config, port, cluster_state } = boot.data;
   const log = createLogger('worker', config.logLevel).child({ slot });
-  let exiting = false;
-  guardAgainstOrphaning(log, () => exiting);
-
-  const fail = (phase: 'load' | 'ready' | 'listen', err: unknown): never => {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const code = (e as NodeJS.ErrnoException).code;
-    logEvent(log, 'error', 'worker_boot_failed', { phase, error_code: phase === 'listen' ? 'PROPANE_ERR_LISTEN' : 'PROPANE_ERR_APP_LOAD', err: e }, `worker failed to ${phase === 'load' ? 'load the app' : phase === 'ready' ? 'become ready' : 'listen'}`);
-    send({ type: 'worker_boot_failed', schema_version: IPC_SCHEMA_VERSION, phase, error: { name: e.name, message: e.message, ...(code ? { code: String(code) } : {}), ...(e.stack ? { stack: e.stack.slice(0, 4000) } : {}) } });
-    process.exitCode = 1;
-    setTimeout(() => process.exit(1), 50);
-    throw e;
-  };
+  // No exit is planned before the worker can drain; from then on the shutdown knows.
+  let isPlannedExit = (): boolean => false;
+  guardAgainstOrphaning(log, () => isPlannedExit());
 
   let app: LoadedApp;
   try {
     app = await loadApp(config.app);
   } catch (err) {
-    return fail('load', err);
+    return failBoot(log, send, 'load', err);
   }
   try {
     await app.ready();
   } catch (err) {
-    return fail('ready', err);
+    return failBoot(log, send, 'ready', err);
   }
 
   const view = new ClusterView(cluster_state, config.cluster.emitHeaders);
@@ -57,44 +57,9 @@ async function main(): Promise<void> {
     websocket: new Admission('websocket', leasePolicy(config.runtimeLimits.maxConcurrentWebSocketSessions, config.workers), send),
   };
   const server = new WorkerServer({ config, app, view, counters, admission, log });
-
-  const fences = new Map<number, () => void>();
-  /**
-   * An IPC round trip after the listener closed: the channel is FIFO, so once
-   * the supervisor's answer is here, every connection handle the primary sent
-   * before it processed the close has been delivered (and handed back).
-   * Bounded, in case the supervisor is gone.
-   */
-  const fence = (): Promise<void> =>
-    new Promise((resolve) => {
-      const seq = fences.size + 1;
-      const timer = setTimeout(done, 1000);
-      function done(): void {
-        clearTimeout(timer);
-        fences.delete(seq);
-        resolve();
-      }
-      fences.set(seq, done);
-      send({ type: 'listener_closed', schema_version: IPC_SCHEMA_VERSION, seq });
-    });
-
-  let draining = false;
-  /** Stop accepting, finish what is in flight, close the app, exit 0. Runs once, whoever asks first. */
-  const drainAndExit = (reason: string, graceMs: number, closeCode: 1001 | 1012): void => {
-    if (draining) return;
-    draining = true;
-    logEvent(log, 'info', 'worker_draining', { reason, grace_ms: graceMs }, 'draining');
-    void server.drain(graceMs, closeCode, fence).then(async () => {
-      await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
-      logEvent(log, 'info', 'worker_drained', { reason }, 'drained');
-      exiting = true;
-      send({ type: 'worker_drained', schema_version: IPC_SCHEMA_VERSION });
-      server.destroy();
-      counters.close();
-      // pino writes asynchronously; exiting with a write in flight lets the exit-time flush overtake it.
-      log.flush(() => process.exit(0));
-    });
-  };
+  const fence = new ListenerFence(send);
+  const shutdown = new WorkerShutdown({ server, app, counters, fence, log });
+  isPlannedExit = () => shutdown.isExiting;
 
   process.on(
     'message',
@@ -110,9 +75,9 @@ async function main(): Promise<void> {
           view.update(msg.state);
           return;
         case 'drain':
-          return drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
+          return shutdown.drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
         case 'listener_closed_ack':
-          return fences.get(msg.seq)?.();
+          return fence.onAck(msg.seq);
         default:
           return assertNever(msg);
       }
@@ -123,26 +88,11 @@ async function main(): Promise<void> {
   try {
     bound = await server.listen(config.host, port);
   } catch (err) {
-    return fail('listen', err);
+    return failBoot(log, send, 'listen', err);
   }
   send({ type: 'worker_listening', schema_version: IPC_SCHEMA_VERSION, address: bound.address, port: bound.port });
   send({ type: 'worker_ready', schema_version: IPC_SCHEMA_VERSION });
-
-  // SIGINT and SIGHUP reach workers too when sent to the process group (Ctrl-C in a terminal);
-  // the supervisor acts on them. SIGTERM also reaches every worker at once under systemd's default
-  // KillMode=control-group, so it drains this worker gracefully, as gunicorn's workers do, instead
-  // of cutting its in-flight requests; a second SIGTERM exits at once.
-  // Counted, not read from `draining`: the supervisor's drain message often arrives before the
-  // group's SIGTERM is handled here, and that first SIGTERM must not count as the second.
-  let sigterms = 0;
-  process.on('SIGINT', noop);
-  process.on('SIGTERM', () => {
-    if (++sigterms === 1) return drainAndExit('SIGTERM', Math.round(config.propane.gracefulShutdownSeconds * 1000), 1001);
-    exiting = true;
-    server.destroy();
-    process.exit(0);
-  });
-  process.on('SIGHUP', noop);
+  handleShutdownSignals(shutdown, Math.round(config.propane.gracefulShutdownSeconds * 1000));
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,7 @@ import type { Logger } from '../shared/log.js';
 import { logEvent } from '../shared/log.js';
 
 /**
- * A worker must not outlive its supervisor (SPEC section 6): when the IPC
+ * A worker must not outlive its supervisor: when the IPC
  * channel closes without a planned drain (the supervisor died, even by
  * SIGKILL), exit at once so the port is freed.
  */

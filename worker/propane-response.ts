@@ -8,7 +8,7 @@ const storeHeader = (ServerResponse.prototype as unknown as { _storeHeader?: Sto
  * `ServerResponse` option). propane adds the same X-Request-Id and cluster
  * headers to every response; with setHeader that is 7+ validated header
  * objects per response, which measurably costs keep-alive throughput
- * (issue 5, bench/RESULTS.md). Instead they are rendered once per cluster
+ * (bench/RESULTS.md). Instead they are rendered once per cluster
  * state change and written after the status line in one concatenation.
  */
 export class PropaneResponse<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {

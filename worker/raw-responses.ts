@@ -1,7 +1,10 @@
+import type { Socket } from 'node:net';
+
 /**
  * Responses written straight to a socket, for the cases where no
  * ServerResponse exists or must not be used: a WebSocket upgrade over its
- * limit, a timeout before the request was complete. Bytes per SPEC 7 and 8.
+ * limit, a timeout before the request was complete, malformed HTTP. The
+ * exact bytes are in docs/session-limits.md and docs/endpoints.md.
  */
 export function rawResponse(
   status: string,
@@ -15,3 +18,12 @@ export function rawResponse(
 
 export const BUSY_BODY = 'server busy\n';
 export const TIMEOUT_BODY = 'request timeout\n';
+
+/** How long a refused or timed-out socket may linger to read the client's bytes before it is destroyed. */
+export const LINGER_MS = 2000;
+
+/** Answers with `rawResponse` and closes; a client that does not close its side within LINGER_MS is cut. */
+export function endWithRawResponse(socket: Socket, status: string, body: string, headers: ReadonlyArray<readonly [string, string]>): void {
+  socket.end(rawResponse(status, body, headers));
+  socket.setTimeout(LINGER_MS, () => socket.destroy());
+}

@@ -1,9 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { readRss } from '../shared/rss.js';
 import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, type WorkerStats } from '../contracts/ipc.js';
-
-type Counter<K extends readonly string[]> = { [P in K[number]]: number };
-const zeros = <K extends readonly string[]>(keys: K) => Object.fromEntries(keys.map((k) => [k, 0])) as Counter<K>;
+import { zeros } from '../shared/counts.js';
+import { readRss } from '../shared/rss.js';
 
 export type TimeoutReason = (typeof TIMEOUT_REASONS)[number];
 export type RejectReason = (typeof REJECT_REASONS)[number];

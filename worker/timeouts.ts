@@ -11,9 +11,9 @@ export interface TimeoutLimitsMs {
 export type TimeoutVerdict = { conn: Conn; reason: TimeoutReason; answer408: boolean };
 
 /**
- * One sweep over the open HTTP connections (SPEC section 8), instead of a
- * timer per connection: the hot path only stamps fields. Pure apart from
- * reading socket counters; the caller acts on the verdicts.
+ * One sweep over the open HTTP connections (docs/endpoints.md, "Timeouts"),
+ * instead of a timer per connection: the hot path only stamps fields. Pure
+ * apart from reading socket counters; the caller acts on the verdicts.
  */
 export function sweepTimeouts(conns: Iterable<Conn>, now: number, limits: TimeoutLimitsMs): TimeoutVerdict[] {
   const verdicts: TimeoutVerdict[] = [];

@@ -15,9 +15,9 @@ interface Peer {
 }
 
 /**
- * WebSocket sessions on `ws` (SPEC section 8): ws enforces maxPayload with
- * close 1009 and answers bad frames with the RFC 6455 codes; this adds the
- * ping/pong liveness check and the drain's close code.
+ * WebSocket sessions on `ws` (docs/endpoints.md, "WebSocket"): ws enforces
+ * maxPayload with close 1009 and answers bad frames with the RFC 6455 codes;
+ * this adds the ping/pong liveness check and the drain's close code.
  */
 export class WebSocketHub {
   readonly #wss: WebSocketServer;
@@ -35,10 +35,6 @@ export class WebSocketHub {
     this.#wss.on('headers', (headers: string[]) => {
       for (const [name, value] of extraHeaders()) headers.push(`${name}: ${value}`);
     });
-  }
-
-  get size(): number {
-    return this.#peers.size;
   }
 
   /** Completes the handshake; `onOpen` runs only when it succeeded (ws answers bad handshakes itself). */

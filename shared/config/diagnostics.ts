@@ -1,15 +1,13 @@
 import type { z } from 'zod';
 import { ConfigInput } from '../../contracts/config.js';
 import { PropaneError } from '../errors.js';
+import { isSecretKey, REDACTED } from '../secrets.js';
 import { getPath, type Sources, sourceOf } from './layers.js';
 import { redactUserinfo } from './risks.js';
 
-/** Keys whose values never appear in a message, even when they are wrong (issue 9: the password is never printed). */
-const SECRET_KEYS = new Set(['cluster.membership.etcd.password', 'status.token']);
-
 /**
  * Turns zod's issues into one line per problem that names the key path, the
- * value, where it came from, and the fix (STYLE: "messages name the key").
+ * value, where it came from, and the fix, as docs/errors.md shows them.
  */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, sources: Sources): PropaneError[] {
   return issues.flatMap((issue) => describeIssue(issue, raw, sources));
@@ -20,7 +18,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sources: Sources):
   const key = path.join('.') || '(root)';
   const value = getPath(raw, path);
   const from = sourceOf(sources, path);
-  const got = `got ${SECRET_KEYS.has(key) && value !== undefined ? '"<redacted>"' : show(value)} from ${from}`;
+  const got = `got ${isSecretKey(key) && value !== undefined ? JSON.stringify(REDACTED) : show(value)} from ${from}`;
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((unknownKey) => {

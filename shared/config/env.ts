@@ -14,9 +14,10 @@ const bind = (name: string, path: string, kind: ValueKind, hasLegacy = true): En
   hasLegacy ? { name, legacy: legacy(name), path, kind } : { name, path, kind };
 
 /**
- * SPEC section 5. Every ARLEN_* variable also answers to its MOJOOBJC_* name
- * (the spec lists the legacy name for some; accepting it for all is harmless
- * and saves operators from remembering which). The ARLEN_ name wins.
+ * The environment layer of docs/configuration.md. Every ARLEN_* variable
+ * also answers to its legacy MOJOOBJC_* name (accepting it for all is
+ * harmless and saves operators from remembering which had one). The ARLEN_
+ * name wins.
  */
 export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('ARLEN_PROPANE_WORKERS', 'workers', 'int'),

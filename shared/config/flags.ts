@@ -1,8 +1,9 @@
 import type { ValueKind } from './coerce.js';
 
 /**
- * The config options `propane start` and `propane config` share (SPEC
- * section 3). `attribute` is commander's camelCase name for the option.
+ * The config options `propane start` and `propane config` share (their
+ * keys in docs/configuration.md). `attribute` is commander's camelCase name
+ * for the option.
  */
 export interface FlagBinding {
   flags: string;

@@ -30,8 +30,8 @@ export const DEFAULT_CONFIG_FILE = 'propane.json';
 
 /**
  * defaults < security-profile preset < config file < environment < flags,
- * parsed once and frozen (SPEC section 5). Throws ConfigErrors listing every
- * problem found, so an operator fixes them in one go.
+ * parsed once and frozen (docs/configuration.md). Throws ConfigErrors listing
+ * every problem found, so an operator fixes them in one go.
  */
 export function loadConfig(opts: LoadOptions): LoadedConfig {
   const errors: PropaneError[] = [];

@@ -1,8 +1,8 @@
 import type { SecurityProfileName, SecuritySettings } from '../../contracts/config.js';
 
 /**
- * Security profiles are presets that sit under the config file (SPEC section
- * 5): a file, the environment or a flag can still override any single key.
+ * Security profiles are presets that sit under the config file: a file,
+ * the environment or a flag can still override any single key.
  * docs/security-profiles.md has the operator's table; shared/config/risks.ts
  * refuses the combinations that would not work (a profile that needs
  * status.token without one).

@@ -14,7 +14,8 @@ function isLoopback(host: string): boolean {
 
 /**
  * Combinations that parse but cannot work, or would expose control of the
- * node: refused at start and by `propane config` (SPEC section 5).
+ * node: refused at start and by `propane config` (docs/configuration.md,
+ * "Validation"; each is a PROPANE_ERR_CONFIG_RISKY of docs/errors.md).
  */
 export function findRisks(c: Config): PropaneError[] {
   const risks: PropaneError[] = [];

@@ -28,7 +28,7 @@ function problems(opts: Parameters<typeof load>[0]): string[] {
   return [];
 }
 
-t.test('every config key has its default (docs/configuration.md)', async (t) => {
+t.test('every config key has its documented default', async (t) => {
   const c = load();
   t.equal(c.workers, availableParallelism());
   t.equal(c.host, '127.0.0.1');

@@ -4,7 +4,7 @@ import t from 'tap';
 import { ERRORS, PropaneError, type ErrorCode } from '../../../shared/errors.js';
 import { ROOT } from '../../helpers/paths.js';
 
-/** STYLE: the registry and docs/errors.md stay in sync, as fastify's errors.test.js does for its docs. */
+/** The registry and docs/errors.md stay in sync, as fastify's errors.test.js keeps its docs. */
 const doc = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8');
 const sections = new Map<string, string>();
 for (const part of doc.split(/^## /m).slice(1)) {

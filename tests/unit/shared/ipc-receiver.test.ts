@@ -34,7 +34,7 @@ for (const c of [
   { name: 'a future schema_version', raw: { type: 'worker_ready', schema_version: 2 }, type: 'worker_ready' },
   { name: 'a wrongly typed field', raw: { type: 'lease_request', schema_version: v, kind: 'http', seq: 'one', need: 1, want: 1 }, type: 'lease_request' },
   { name: 'a negative count', raw: { type: 'lease_return', schema_version: v, kind: 'http', seq: 0, count: -5 }, type: 'lease_return' },
-  { name: 'an extra key on a strict message', raw: { type: 'worker_drained', schema_version: v, extra: true }, type: 'worker_drained' },
+  { name: 'an extra key on a strict message', raw: { type: 'worker_ready', schema_version: v, extra: true }, type: 'worker_ready' },
   { name: 'an unknown type', raw: { type: 'launch_missiles', schema_version: v }, type: 'launch_missiles' },
   { name: 'an object without type', raw: { cmd: 'app-thing', hello: 'world' }, type: 'object' },
   { name: 'a string', raw: 'junk', type: 'string' },
@@ -58,7 +58,7 @@ t.test('rate-limits ipc_rejected to one line per window and counts what it held 
   const { lines, handled, receive, advance } = setup(1000);
   for (let i = 0; i < 100; i++) receive({ junk: i });
   t.equal(lines.length, 1, 'a flood in one window is one line');
-  receive({ type: 'worker_drained', schema_version: v });
+  receive({ type: 'worker_ready', schema_version: v });
   t.equal(handled.length, 1, 'valid messages still pass during a flood');
   advance(999);
   receive('junk');
