@@ -2,7 +2,7 @@
 NPM_STAMP := node_modules/.package-lock.json
 TAP_FLAGS ?=
 
-.PHONY: install build run test test-unit test-integration bench clean etcd
+.PHONY: install build run test test-unit test-integration bench clean tools
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -15,20 +15,21 @@ build: install
 run: build
 	node dist/supervisor/cli.js start
 
-test: build etcd
+test: build tools
 	npx tap $(TAP_FLAGS) 'dist/tests/**/*.test.js'
 
 test-unit: build
 	npx tap $(TAP_FLAGS) 'dist/tests/unit/**/*.test.js'
 
-test-integration: build etcd
+test-integration: build tools
 	npx tap $(TAP_FLAGS) 'dist/tests/integration/**/*.test.js' 'dist/tests/faults/**/*.test.js'
 
-# The etcd membership tests need Debian's etcd-server; on CI a missing etcd fails the run.
-etcd:
-	@bash tests/helpers/ensure-etcd.sh
+# Outside binaries the tests and benchmarks run (etcd, etcdctl, wrk, ...) come from Debian's packages;
+# on CI a missing one fails the run.
+tools:
+	@bash tests/helpers/install-tools.sh
 
-bench: build
+bench: build tools
 	node dist/bench/run-all.js
 
 clean:

@@ -22,22 +22,29 @@ interface TestLike {
 }
 
 export function etcdBinary(): string | null {
-  const found = spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' });
+  return which('etcd');
+}
+
+function which(binary: string): string | null {
+  const found = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
   return found.status === 0 ? found.stdout.trim() : null;
 }
 
 /**
- * True when etcd is installed. Otherwise the test is skipped with a loud
- * message, or fails when CI is "true": CI must run the membership tests.
+ * True when etcd and etcdctl are installed (Debian's etcd-server and
+ * etcd-client; tests/helpers/install-tools.sh installs both). Otherwise the
+ * test is skipped with a loud message, or fails when CI is "true": CI must
+ * run the membership tests.
  */
 export function requireEtcd(t: TestLike): boolean {
-  if (etcdBinary()) return true;
-  const msg = 'etcd is not installed (Debian package etcd-server): the etcd membership tests cannot run';
+  const missing = [['etcd', 'etcd-server'], ['etcdctl', 'etcd-client']].filter(([bin]) => !which(bin!)).map(([, pkg]) => pkg!);
+  if (missing.length === 0) return true;
+  const msg = `Debian package${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} not installed: the etcd membership tests cannot run`;
   if (process.env.CI === 'true') {
-    t.fail(`${msg}; CI=true needs it (make test installs it as root)`);
+    t.fail(`${msg}; CI=true needs them (make test installs them as root)`);
     return false;
   }
-  process.stderr.write(`\n*** WARNING: ${msg}; SKIPPING them. Install it with: apt-get install etcd-server ***\n\n`);
+  process.stderr.write(`\n*** WARNING: ${msg}; SKIPPING them. Install with: apt-get install ${missing.join(' ')} ***\n\n`);
   t.plan(0, msg);
   return false;
 }
