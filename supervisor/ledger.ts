@@ -1,7 +1,7 @@
 import type { SessionKind } from '../contracts/ipc.js';
 
 /**
- * The node-wide session ledger for one kind (SPEC section 7): how many
+ * The node-wide session ledger for one kind (docs/session-limits.md): how many
  * permits each worker holds. Permits leave the pool only by `grant` and come
  * back by `giveBack` or `forget` (the worker died), so at every instant
  * sum(granted) <= limit, and a worker admits only what it was granted.
