@@ -29,16 +29,20 @@ export class Slot implements SlotView {
   restarts = 0;
   hungKills = 0;
   lastExit: LastExit | null = null;
-  respawnAtMs: number | null = null;
   retired = false;
   /** The replacement under way (reload or memory recycle); another waits for it rather than racing it. */
   replacing: Promise<string | null> | null = null;
   #crashHistory: CrashHistory = NO_CRASHES;
+  #respawnAtMs: number | null = null;
   #respawnTimer: NodeJS.Timeout | undefined;
   #stableTimer: NodeJS.Timeout | undefined;
 
   constructor(index: number) {
     this.index = index;
+  }
+
+  get respawnAtMs(): number | null {
+    return this.#respawnAtMs;
   }
 
   get crashLooping(): boolean {
@@ -65,10 +69,10 @@ export class Slot implements SlotView {
 
   /** Runs `respawn` after `delayMs`, unless a replacement or a shutdown cancels it first. */
   scheduleRespawn(delayMs: number, respawn: () => void): void {
-    this.respawnAtMs = Date.now() + delayMs;
+    this.#respawnAtMs = Date.now() + delayMs;
     this.#respawnTimer = setTimeout(() => {
       this.#respawnTimer = undefined;
-      this.respawnAtMs = null;
+      this.#respawnAtMs = null;
       respawn();
     }, delayMs);
   }
@@ -77,7 +81,7 @@ export class Slot implements SlotView {
   cancelRespawn(): void {
     clearTimeout(this.#respawnTimer);
     this.#respawnTimer = undefined;
-    this.respawnAtMs = null;
+    this.#respawnAtMs = null;
   }
 
   /**

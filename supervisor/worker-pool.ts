@@ -37,7 +37,7 @@ export interface PoolView {
  * under the crash-loop policy). See docs/operations.md.
  */
 export class WorkerPool implements PoolView {
-  readonly exitCounts: Record<ExitCause, number> = { crash: 0, killed_hung: 0, planned: 0, boot_failure: 0 };
+  readonly #exitCounts: Record<ExitCause, number> = { crash: 0, killed_hung: 0, planned: 0, boot_failure: 0 };
   readonly #slots: Slot[] = [];
   readonly #procs = new Map<number, WorkerProcess>();
   /** Old workers that replace() or retire() asked to drain; a reload completes once they are gone. */
@@ -46,6 +46,10 @@ export class WorkerPool implements PoolView {
 
   constructor(host: PoolHost) {
     this.#host = host;
+  }
+
+  get exitCounts(): Readonly<Record<ExitCause, number>> {
+    return this.#exitCounts;
   }
 
   get slots(): readonly Slot[] {
@@ -170,7 +174,7 @@ export class WorkerPool implements PoolView {
     if (draining >= 0) this.#draining.splice(draining, 1);
     wp.onExit();
     const cause: ExitCause = wp.cause ?? (wp.planned ? 'planned' : wp.readyAtMs === null ? 'boot_failure' : 'crash');
-    this.exitCounts[cause]++;
+    this.#exitCounts[cause]++;
     const at = new Date().toISOString();
     const uptimeSeconds = Math.round(performance.now() - wp.startedAtMs) / 1000;
     logEvent(this.#host.log, wp.planned ? 'info' : 'warn', 'worker_exit', { slot: wp.slot, worker_pid: wp.pid, code, signal, cause, uptime_seconds: uptimeSeconds, boot_error: wp.bootError?.message }, `worker exited (${signal ?? `code ${String(code)}`})`);
