@@ -73,6 +73,21 @@ export class WorkerPool implements PoolView {
     return this.#slots.filter((s) => !s.retired);
   }
 
+  /** Each slot's worker as the cluster state lists it. */
+  workerStates(): ClusterState['workers'] {
+    return this.#slots.map((slot) => ({ slot: slot.index, pid: slot.current?.pid ?? null, state: slot.shownState }));
+  }
+
+  hasReadyWorker(): boolean {
+    return [...this.#procs.values()].some((wp) => wp.state === 'ready');
+  }
+
+  /** Creates `count` slots and forks a worker into each. */
+  fill(count: number): void {
+    for (let i = 0; i < count; i++) this.#slots.push(new Slot(i));
+    for (const slot of this.#slots) this.#spawn(slot);
+  }
+
   /** A new slot with a worker forked into it. */
   addSlot(): WorkerProcess {
     const slot = new Slot(this.#slots.length);
@@ -80,9 +95,18 @@ export class WorkerPool implements PoolView {
     return this.#spawn(slot);
   }
 
-  /** Cancels every pending respawn and stability watch: a shutdown refills nothing. */
-  cancelTimers(): void {
-    for (const slot of this.#slots) slot.cancelTimers();
+  /** The worker's app is ready: it serves, and its uptime starts counting toward the slot's stability. */
+  markReady(wp: WorkerProcess): void {
+    wp.onReady();
+    logEvent(this.#host.log, 'info', 'worker_ready', { slot: wp.slot, worker_pid: wp.pid, boot_ms: Math.round(performance.now() - wp.startedAtMs) }, 'worker ready');
+    const slot = this.slotOf(wp);
+    if (slot?.current === wp) this.#watchStability(slot, wp);
+  }
+
+  /** The worker reported why its app failed to load, become ready or listen; its exit is booked later. */
+  markBootFailed(wp: WorkerProcess, phase: string, error: { message: string; code?: string | undefined }): void {
+    wp.bootError = { phase, message: error.message, code: error.code };
+    logEvent(this.#host.log, 'error', 'worker_boot_failed', { slot: wp.slot, worker_pid: wp.pid, phase, error: error.message, error_code: error.code }, 'worker failed to boot');
   }
 
   /** Asks a worker to drain; SIGKILL follows if it is not gone after the grace period. */
@@ -136,31 +160,9 @@ export class WorkerPool implements PoolView {
     await Promise.all([...this.#procs.values()].map((wp) => wp.settled.then(() => exited(wp))));
   }
 
-  /** Each slot's worker as the cluster state lists it. */
-  workerStates(): ClusterState['workers'] {
-    return this.#slots.map((slot) => ({ slot: slot.index, pid: slot.current?.pid ?? null, state: slot.shownState }));
-  }
-
-  hasReadyWorker(): boolean {
-    return [...this.#procs.values()].some((wp) => wp.state === 'ready');
-  }
-
-  /** Creates `count` slots and forks a worker into each. */
-  fill(count: number): void {
-    for (let i = 0; i < count; i++) this.#slots.push(new Slot(i));
-    for (const slot of this.#slots) this.#spawn(slot);
-  }
-
-  markReady(wp: WorkerProcess): void {
-    wp.onReady();
-    logEvent(this.#host.log, 'info', 'worker_ready', { slot: wp.slot, worker_pid: wp.pid, boot_ms: Math.round(performance.now() - wp.startedAtMs) }, 'worker ready');
-    const slot = this.slotOf(wp);
-    if (slot?.current === wp) this.#watchStability(slot, wp);
-  }
-
-  markBootFailed(wp: WorkerProcess, phase: string, error: { message: string; code?: string | undefined }): void {
-    wp.bootError = { phase, message: error.message, code: error.code };
-    logEvent(this.#host.log, 'error', 'worker_boot_failed', { slot: wp.slot, worker_pid: wp.pid, phase, error: error.message, error_code: error.code }, 'worker failed to boot');
+  /** Cancels every pending respawn and stability watch: a shutdown refills nothing. */
+  cancelTimers(): void {
+    for (const slot of this.#slots) slot.cancelTimers();
   }
 
   /**
