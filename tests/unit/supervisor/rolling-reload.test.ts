@@ -55,48 +55,37 @@ function setup(workers: number, opts: { failures?: Array<string | null>; newSlot
   return { target, calls, applied, lines };
 }
 
-t.test('replaces every slot in order, then waits for the old workers to be gone', async (t) => {
-  const { target, calls, applied, lines } = setup(2);
-  const { record } = await runRollingReload(target, cfg(2), startedAt);
-  t.same(calls, ['replace 0 reload', 'replace 1 reload', 'drained']);
-  t.same(applied, [2], 'the new config is put in force once');
-  t.match(record, { started_at: startedAt.toISOString(), outcome: 'completed', reason: null });
-  t.type(record.finished_at, 'string');
+for (const c of [
+  { name: 'replaces every slot in order, then waits for the old workers to be gone', workers: 2, next: 2, calls: ['replace 0 reload', 'replace 1 reload', 'drained'], outcome: 'completed', reason: null },
+  {
+    name: 'the first failed replacement aborts: later slots are not touched, the drains begun are still waited for',
+    workers: 3, next: 3, opts: { failures: [null, 'slot 1: replacement pid 9 load failed: boom'] },
+    calls: ['replace 0 reload', 'replace 1 reload', 'drained'], outcome: 'aborted', reason: 'slot 1: replacement pid 9 load failed: boom',
+  },
+  { name: 'a shutdown during the reload aborts it with the state it moved to', workers: 2, next: 2, opts: { interruptAfter: 1 }, calls: ['replace 0 reload', 'drained'], outcome: 'aborted', reason: 'the supervisor began draining during the reload' },
+  { name: 'more workers: the new slots are forked and waited for', workers: 1, next: 3, calls: ['replace 0 reload', 'add 1', 'add 2', 'drained'], outcome: 'completed', reason: null },
+  { name: 'a new slot that cannot boot aborts the reload with its reason', workers: 1, next: 2, opts: { newSlotsBoot: false }, calls: ['replace 0 reload', 'add 1', 'drained'], outcome: 'aborted', reason: 'slot 1: new worker pid 5001 load failed: boom' },
+  { name: 'fewer workers: the first slots are replaced and the surplus retired', workers: 3, next: 1, calls: ['replace 0 reload', 'retire 1', 'retire 2', 'drained'], outcome: 'completed', reason: null },
+]) {
+  t.test(c.name, async (t) => {
+    const { target, calls } = setup(c.workers, c.opts);
+    const { record } = await runRollingReload(target, cfg(c.next), startedAt);
+    t.same(calls, c.calls);
+    t.match(record, { started_at: startedAt.toISOString(), outcome: c.outcome, reason: c.reason });
+    t.type(record.finished_at, 'string');
+  });
+}
+
+t.test('a completed reload puts the new config in force once and logs its start and end', async (t) => {
+  const { target, applied, lines } = setup(2);
+  await runRollingReload(target, cfg(2), startedAt);
+  t.same(applied, [2]);
   t.same(lines.map((l) => l.event), ['reload_started', 'reload_completed']);
 });
 
-t.test('the first failed replacement aborts: later slots are not touched and the old config is back in force', async (t) => {
-  const { target, calls, applied, lines } = setup(3, { failures: [null, 'slot 1: replacement pid 9 load failed: boom'] });
-  const { record } = await runRollingReload(target, cfg(3), startedAt);
-  t.same(calls, ['replace 0 reload', 'replace 1 reload', 'drained'], 'the drains already begun are still waited for');
+t.test('an aborted reload puts the old config back in force and logs why', async (t) => {
+  const { target, applied, lines } = setup(3, { failures: ['slot 0: replacement pid 9 load failed: boom'] });
+  await runRollingReload(target, cfg(3), startedAt);
   t.same(applied, [3, 3], 'applied, then restored');
-  t.match(record, { outcome: 'aborted', reason: 'slot 1: replacement pid 9 load failed: boom' });
-  t.match(lines.at(-1), { event: 'reload_aborted', level: 50, reason: 'slot 1: replacement pid 9 load failed: boom' });
-});
-
-t.test('a shutdown during the reload aborts it with the state it moved to', async (t) => {
-  const { target, calls } = setup(2, { interruptAfter: 1 });
-  const { record } = await runRollingReload(target, cfg(2), startedAt);
-  t.same(calls, ['replace 0 reload', 'drained']);
-  t.match(record, { outcome: 'aborted', reason: 'the supervisor began draining during the reload' });
-});
-
-t.test('more workers: the new slots are forked and waited for', async (t) => {
-  const { target, calls } = setup(1);
-  const { record } = await runRollingReload(target, cfg(3), startedAt);
-  t.same(calls, ['replace 0 reload', 'add 1', 'add 2', 'drained']);
-  t.equal(record.outcome, 'completed');
-});
-
-t.test('a new slot that cannot boot aborts the reload with its reason', async (t) => {
-  const { target } = setup(1, { newSlotsBoot: false });
-  const { record } = await runRollingReload(target, cfg(2), startedAt);
-  t.match(record, { outcome: 'aborted', reason: 'slot 1: new worker pid 5001 load failed: boom' });
-});
-
-t.test('fewer workers: the first slots are replaced and the surplus retired', async (t) => {
-  const { target, calls } = setup(3);
-  const { record } = await runRollingReload(target, cfg(1), startedAt);
-  t.same(calls, ['replace 0 reload', 'retire 1', 'retire 2', 'drained']);
-  t.equal(record.outcome, 'completed');
+  t.match(lines.at(-1), { event: 'reload_aborted', level: 50, reason: 'slot 0: replacement pid 9 load failed: boom' });
 });
