@@ -258,8 +258,6 @@ export class Supervisor implements SupervisorView {
         return this.#broker.onRequest(wp.id, msg);
       case 'lease_return':
         return this.#broker.onReturn(wp.id, msg);
-      case 'worker_drained':
-        return;
       case 'listener_closed':
         return wp.send({ type: 'listener_closed_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq });
       default:
