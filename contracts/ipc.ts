@@ -79,7 +79,6 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('lease_request'), schema_version: v, kind: SessionKind, seq, need: count, want: count }),
   /** Permits handed back: spontaneously (seq 0) or in answer to lease_reclaim `seq`. */
   z.strictObject({ type: z.literal('lease_return'), schema_version: v, kind: SessionKind, seq, count }),
-  z.strictObject({ type: z.literal('worker_drained'), schema_version: v }),
   /** Sent right after the worker closed its listener; the answer fences off connections still in flight to it. */
   z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
 ]);

@@ -1,8 +1,8 @@
-/** The closed list of `event` names in propane's logs (SPEC section 11). */
+/** The closed list of `event` names in propane's logs; docs/observability.md, "Events", says who writes each and when. */
 export const LOG_EVENTS = [
   'supervisor_started',
   'supervisor_stopped',
-  'config_loaded',
+  'supervisor_state',
   'listening',
   'status_listening',
   'worker_forked',

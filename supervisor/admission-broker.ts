@@ -1,3 +1,4 @@
+import type { Config } from '../contracts/config.js';
 import type { SessionKind, SupervisorToWorker, WorkerToSupervisor } from '../contracts/ipc.js';
 import { IPC_SCHEMA_VERSION, SESSION_KINDS } from '../contracts/ipc.js';
 import { Ledger } from './ledger.js';
@@ -7,6 +8,11 @@ type LeaseReturn = Extract<WorkerToSupervisor, { type: 'lease_return' }>;
 
 /** A worker that does not answer a reclaim within this is counted as having nothing to give. */
 export const RECLAIM_TIMEOUT_MS = 500;
+
+/** The node-wide session limits a config sets, by kind. */
+export function sessionLimits(config: Config): Record<SessionKind, number> {
+  return { http: config.runtimeLimits.maxConcurrentHTTPSessions, websocket: config.runtimeLimits.maxConcurrentWebSocketSessions };
+}
 
 interface Round {
   seq: number;
@@ -18,7 +24,7 @@ interface Round {
  * Serves the workers' lease requests from the ledger. When the pool cannot
  * cover the sessions a worker has waiting, it first reclaims the free permits
  * of the other workers, so capacity idle in one worker never makes another
- * refuse (SPEC section 7, utilisation). Requests of one kind are served one
+ * refuse (docs/session-limits.md, utilisation). Requests of one kind are served one
  * at a time: a reclaim round finishes before the next request is looked at.
  */
 export class AdmissionBroker {

@@ -9,7 +9,8 @@ export interface RespawnPolicy extends CrashLoop {
  * is not crash-looping, then 1, 2, 3... one per exit while it is. The step
  * is not derived from the window alone: once the backoff has grown past the
  * window, the window would hold too few exits and fast restarts would start
- * over; only stableSeconds of uptime ends a crash loop (SPEC section 6).
+ * over; only stableSeconds of uptime ends a crash loop (docs/operations.md,
+ * "Crashes and crash loops").
  */
 export interface CrashHistory {
   readonly exitsMs: readonly number[];

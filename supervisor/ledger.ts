@@ -1,24 +1,20 @@
 import type { SessionKind } from '../contracts/ipc.js';
 
 /**
- * The node-wide session ledger for one kind (SPEC section 7): how many
+ * The node-wide session ledger for one kind (docs/session-limits.md): how many
  * permits each worker holds. Permits leave the pool only by `grant` and come
  * back by `giveBack` or `forget` (the worker died), so at every instant
  * sum(granted) <= limit, and a worker admits only what it was granted.
  */
 export class Ledger {
-  readonly kind: SessionKind;
+  readonly #kind: SessionKind;
   #limit: number;
   readonly #held = new Map<number, number>();
   #leased = 0;
 
   constructor(kind: SessionKind, limit: number) {
-    this.kind = kind;
+    this.#kind = kind;
     this.#limit = limit;
-  }
-
-  get limit(): number {
-    return this.#limit;
   }
 
   get leased(): number {
@@ -45,7 +41,7 @@ export class Ledger {
       this.#held.set(worker, this.heldBy(worker) + count);
       this.#leased += count;
       // A grant only ever comes out of the pool; a lowered limit stops grants, it never goes negative.
-      if (this.#leased > this.#limit) throw new Error(`ledger(${this.kind}): leased ${this.#leased} > limit ${this.#limit}`);
+      if (this.#leased > this.#limit) throw new Error(`ledger(${this.#kind}): leased ${this.#leased} > limit ${this.#limit}`);
     }
     return count;
   }
@@ -79,6 +75,6 @@ export class Ledger {
   }
 
   #check(): void {
-    if (this.#leased < 0) throw new Error(`ledger(${this.kind}): leased ${this.#leased} < 0`);
+    if (this.#leased < 0) throw new Error(`ledger(${this.#kind}): leased ${this.#leased} < 0`);
   }
 }

@@ -1,49 +1,72 @@
 import type { Config } from '../contracts/config.js';
-import type { ReloadRecord, ReloadResponse } from '../contracts/status.js';
-import { logEvent } from '../shared/log.js';
-import { Slot } from './slot.js';
-import type { Supervisor } from './supervisor.js';
+import type { DrainReason } from '../contracts/ipc.js';
+import type { ReloadRecord, SupervisorState } from '../contracts/status.js';
+import { logEvent, type Logger } from '../shared/log.js';
+import type { Slot } from './slot.js';
+import type { WorkerProcess } from './worker-process.js';
+
+/** The slot operations a reload is made of (the worker pool). */
+export interface ReloadPool {
+  /** Slots in service, in order. */
+  activeSlots(): Slot[];
+  /** Replaces the slot's worker, ready before the old one drains; resolves with the failure, or null. */
+  replace(slot: Slot, reason: DrainReason): Promise<string | null>;
+  /** A new slot with a worker forked into it. */
+  addSlot(): WorkerProcess;
+  retire(slot: Slot): void;
+  /** Resolves once every worker told to drain so far has exited. */
+  drained(): Promise<void>;
+}
+
+/** What a reload acts on. */
+export interface ReloadTarget {
+  readonly log: Logger;
+  readonly pool: ReloadPool;
+  /** Puts `next` in force and returns the config it replaced. */
+  applyConfig(next: Config): Config;
+  /** The state a shutdown moved the supervisor to during the reload, or null while it is still reloading. */
+  interruptedBy(): SupervisorState | null;
+}
+
+/** A reload that ran to its outcome. */
+export interface FinishedReload {
+  record: ReloadRecord & { finished_at: string; outcome: 'completed' | 'aborted' };
+  durationMs: number;
+}
 
 /**
- * SPEC section 6, rolling reload: with the new, already validated config,
- * replace the workers slot by slot, each replacement ready before the old
- * worker drains. The first replacement that fails aborts the reload; the
- * slots not yet replaced keep their workers, and the old config stays in
- * force for them.
+ * Rolling reload (docs/operations.md, "Rolling reload"): with the new,
+ * already validated config, replace the workers slot by slot, each
+ * replacement ready before the old worker drains. The first replacement
+ * that fails aborts the reload; the slots not yet replaced keep their
+ * workers, and the old config stays in force for them.
  */
-export async function runRollingReload(sup: Supervisor, next: Config, startedAt: Date): Promise<ReloadResponse> {
+export async function runRollingReload(target: ReloadTarget, next: Config, startedAt: Date): Promise<FinishedReload> {
   const t0 = performance.now();
-  sup.state = 'reloading';
-  sup.lastReload = { started_at: startedAt.toISOString(), finished_at: null, outcome: null, reason: null };
-  logEvent(sup.log, 'info', 'reload_started', { workers: next.workers }, 'rolling reload started');
-  const previous = sup.applyConfig(next);
+  const { log, pool } = target;
+  logEvent(log, 'info', 'reload_started', { workers: next.workers }, 'rolling reload started');
+  const previous = target.applyConfig(next);
 
   let failure: string | null = null;
-  for (const slot of sup.slots.filter((s) => !s.retired).slice(0, next.workers)) {
-    failure = await sup.replace(slot, 'reload');
+  for (const slot of pool.activeSlots().slice(0, next.workers)) {
+    failure = await pool.replace(slot, 'reload');
     if (failure) break;
-    if (sup.state !== 'reloading') {
-      failure = `the supervisor began ${sup.state} during the reload`;
+    const state = target.interruptedBy();
+    if (state) {
+      failure = `the supervisor began ${state} during the reload`;
       break;
     }
   }
-  if (!failure) failure = await resize(sup, next.workers);
-  else sup.applyConfig({ ...previous });
+  if (!failure) failure = await resize(pool, next.workers);
+  else target.applyConfig({ ...previous });
   // The reload is over when the old workers are gone, not when they were told to drain.
-  await sup.drained();
+  await pool.drained();
 
   const durationMs = performance.now() - t0;
-  const record: ReloadRecord = {
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    outcome: failure ? 'aborted' : 'completed',
-    reason: failure,
-  };
-  sup.recordReload(record, durationMs);
-  if (failure) logEvent(sup.log, 'error', 'reload_aborted', { reason: failure, duration_ms: Math.round(durationMs) }, 'rolling reload aborted; the old workers keep serving');
-  else logEvent(sup.log, 'info', 'reload_completed', { duration_ms: Math.round(durationMs), workers: next.workers }, 'rolling reload completed');
-  sup.pushClusterState();
-  return { schema_version: 1, outcome: record.outcome!, reason: record.reason, started_at: record.started_at, finished_at: record.finished_at! };
+  const record = { started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), outcome: failure ? ('aborted' as const) : ('completed' as const), reason: failure };
+  if (failure) logEvent(log, 'error', 'reload_aborted', { reason: failure, duration_ms: Math.round(durationMs) }, 'rolling reload aborted; the old workers keep serving');
+  else logEvent(log, 'info', 'reload_completed', { duration_ms: Math.round(durationMs), workers: next.workers }, 'rolling reload completed');
+  return { record, durationMs };
 }
 
 /**
@@ -51,15 +74,11 @@ export async function runRollingReload(sup: Supervisor, next: Config, startedAt:
  * slots drained and retired. Resolves with the first new slot's failure, if any
  * (that slot then respawns like any other).
  */
-async function resize(sup: Supervisor, workers: number): Promise<string | null> {
-  const active = sup.slots.filter((s) => !s.retired);
+async function resize(pool: ReloadPool, workers: number): Promise<string | null> {
+  const active = pool.activeSlots();
   const added = [];
-  for (let i = active.length; i < workers; i++) {
-    const slot = new Slot(sup.slots.length);
-    sup.slots.push(slot);
-    added.push(sup.spawn(slot));
-  }
-  for (const slot of active.slice(workers)) sup.retire(slot);
+  for (let i = active.length; i < workers; i++) added.push(pool.addSlot());
+  for (const slot of active.slice(workers)) pool.retire(slot);
   for (const wp of added) {
     if ((await wp.settled) !== 'ready') return `slot ${wp.slot}: new worker pid ${wp.pid} ${wp.bootFailure}`;
   }

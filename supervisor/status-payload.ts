@@ -1,26 +1,23 @@
 import { readRss } from '../shared/rss.js';
 import type { StatusPayload, WorkerStatus } from '../contracts/status.js';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
-import type { Supervisor } from './supervisor.js';
-import type { WorkerProcess } from './worker-process.js';
+import type { SupervisorView } from './supervisor-view.js';
 
 /** GET /status, built from what the supervisor already holds: no worker is asked, so it answers while they are saturated. */
-export function buildStatus(sup: Supervisor): StatusPayload {
-  const cluster = sup.keeper.current;
+export function buildStatus(sup: SupervisorView): StatusPayload {
+  const cluster = sup.clusterState;
   const workers: WorkerStatus[] = [];
-  const listed = new Set<WorkerProcess>();
-  for (const slot of sup.slots) {
-    const procs = [...sup.procs.values()].filter((wp) => wp.slot === slot.index);
+  for (const slot of sup.pool.slots) {
+    const procs = [...sup.pool.workers()].filter((wp) => wp.slot === slot.index);
     for (const wp of procs) {
-      listed.add(wp);
       workers.push({
         slot: slot.index,
         pid: wp.pid,
-        state: sup.processState(wp),
+        state: slot.shownStateOf(wp),
         started_at: wp.startedAt.toISOString(),
         restarts: slot.restarts,
         last_exit: slot.lastExit,
-        sessions: sup.sessionsOf(wp),
+        sessions: sup.sessions.of(wp),
         event_loop_lag_ms: wp.stats?.event_loop_lag_ms ?? null,
         rss_bytes: wp.stats?.rss_bytes ?? null,
         hung_kills: slot.hungKills,
@@ -31,7 +28,7 @@ export function buildStatus(sup: Supervisor): StatusPayload {
       workers.push({
         slot: slot.index,
         pid: null,
-        state: sup.slotState(slot),
+        state: slot.shownState,
         started_at: null,
         restarts: slot.restarts,
         last_exit: slot.lastExit,
@@ -58,11 +55,11 @@ export function buildStatus(sup: Supervisor): StatusPayload {
     listen: { host: c.host, port: sup.port },
     workers,
     totals: {
-      sessions: sup.sessionTotals(),
+      sessions: sup.sessions.total(),
       limits: { http: c.runtimeLimits.maxConcurrentHTTPSessions, websocket: c.runtimeLimits.maxConcurrentWebSocketSessions },
-      leased: { http: sup.broker.ledgers.http.leased, websocket: sup.broker.ledgers.websocket.leased },
+      leased: sup.sessions.leased(),
       rejected: { ...sup.totals.rejected },
-      hung_kills: sup.slots.reduce((n, s) => n + s.hungKills, 0),
+      hung_kills: sup.pool.slots.reduce((n, s) => n + s.hungKills, 0),
     },
     cluster: {
       enabled: cluster.cluster.enabled,
@@ -76,6 +73,6 @@ export function buildStatus(sup: Supervisor): StatusPayload {
       ...(cluster.cluster.members ? { members: cluster.cluster.members } : {}),
       ...(cluster.coordination.store ? { store: cluster.coordination.store } : {}),
     },
-    reload: { in_progress: sup.isReloading, last: sup.lastReload },
+    reload: { in_progress: sup.reloads.inProgress, last: sup.reloads.last },
   };
 }

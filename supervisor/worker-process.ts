@@ -5,8 +5,19 @@ import type { LastExit } from '../contracts/status.js';
 export type ProcessState = 'starting' | 'ready' | 'draining';
 export type ExitCause = NonNullable<LastExit['cause']>;
 
+/** A worker process as GET /status and GET /metrics read it. */
+export interface WorkerView {
+  readonly id: number;
+  readonly slot: number;
+  readonly pid: number;
+  readonly startedAt: Date;
+  readonly state: ProcessState;
+  /** The last heartbeat report; null until the first one. */
+  readonly stats: WorkerStats | null;
+}
+
 /** One forked worker process, as the supervisor tracks it from fork to exit. */
-export class WorkerProcess {
+export class WorkerProcess implements WorkerView {
   readonly id: number;
   readonly slot: number;
   readonly pid: number;
@@ -72,6 +83,12 @@ export class WorkerProcess {
     this.readyAtMs = performance.now();
     this.lastAckAtMs = this.readyAtMs;
     this.#settle('ready');
+  }
+
+  /** The worker answered a heartbeat: it is alive, and these are its counters now. */
+  onHeartbeat(stats: WorkerStats): void {
+    this.lastAckAtMs = performance.now();
+    this.stats = stats;
   }
 
   onExit(): void {

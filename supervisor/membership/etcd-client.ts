@@ -4,9 +4,10 @@ import type { Etcd3, IOptions, Lease, Watcher } from 'etcd3';
 import type { Config } from '../../contracts/config.js';
 
 /**
- * The etcd3 client as the etcd membership source uses it (issue 9): every
- * unary call under a deadline, the client's own retries, circuit breakers
- * and long watch backoff off, one client per session.
+ * The etcd3 client as the etcd membership source uses it
+ * (docs/cluster-etcd.md): every unary call under a deadline, the client's
+ * own retries, circuit breakers and long watch backoff off, one client per
+ * session.
  */
 
 /** Every unary etcd call carries this deadline: a frozen etcd must never hold the supervisor. */

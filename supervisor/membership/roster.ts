@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Member } from '../../contracts/cluster.js';
 
 /**
- * What a node writes under `<prefix><cluster>/nodes/<nodeId>` (SPEC section 9),
+ * What a node writes under `<prefix><cluster>/nodes/<nodeId>` (docs/cluster-etcd.md),
  * and the pure rules that turn the registrations a store holds into the
  * member list and `observed_nodes`. No I/O here.
  */
@@ -62,7 +62,7 @@ export function viewRoster(registrations: Iterable<Registration>): RosterView {
 /**
  * The store is lost once no endpoint has answered for longer than
  * leaseSeconds: by then every lease this node saw may have expired, so it
- * cannot vouch for any member (SPEC section 9, "Store lost").
+ * cannot vouch for any member (docs/cluster-etcd.md, "Store lost").
  */
 export function isStoreLost(lastAnswerMs: number, nowMs: number, leaseSeconds: number): boolean {
   return nowMs - lastAnswerMs > leaseSeconds * 1000;

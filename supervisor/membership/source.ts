@@ -20,8 +20,8 @@ export interface MembershipSnapshot {
 }
 
 /**
- * Where `observed_nodes` comes from (SPEC section 9). The quorum rule stays
- * in shared/quorum.ts; a source only says who is there. A new source
+ * Where `observed_nodes` comes from (docs/cluster-etcd.md). The quorum rule
+ * stays in shared/quorum.ts; a source only says who is there. A new source
  * (Consul, the Kubernetes Lease API) is a new file implementing this.
  */
 export interface MembershipSource {

@@ -2,11 +2,11 @@ import t from 'tap';
 import { LATENCY_BUCKETS_SECONDS } from '../../../contracts/ipc.js';
 import { createMetrics } from '../../../supervisor/metrics.js';
 import { NodeTotals } from '../../../supervisor/node-totals.js';
-import type { Supervisor } from '../../../supervisor/supervisor.js';
+import type { SupervisorView } from '../../../supervisor/supervisor-view.js';
 import { familyOf, parseExposition, valueOf } from '../../helpers/prometheus.js';
 
 /** The parts of a supervisor that GET /metrics reads, as plain data. */
-function supervisorSnapshot(): Supervisor {
+function supervisorSnapshot(): SupervisorView {
   const totals = new NodeTotals();
   totals.add(1, {
     sessions: { http: 2, websocket: 1 },
@@ -20,17 +20,17 @@ function supervisorSnapshot(): Supervisor {
   const proc = { slot: 0, pid: 4101, state: 'ready', stats: { event_loop_lag_ms: 1.5, rss_bytes: 50_000_000 } };
   return {
     config: { runtimeLimits: { maxConcurrentHTTPSessions: 16, maxConcurrentWebSocketSessions: 4 } },
-    sessionTotals: () => ({ http: 2, websocket: 1 }),
-    broker: { ledgers: { http: { leased: 6 }, websocket: { leased: 2 } } },
+    sessions: { total: () => ({ http: 2, websocket: 1 }), leased: () => ({ http: 6, websocket: 2 }) },
     totals,
-    exitCounts: { crash: 2, killed_hung: 1, planned: 3, boot_failure: 0 },
-    slots: [{ restarts: 3, crashLooping: true }, { restarts: 0, crashLooping: false }],
-    reloadCounts: { completed: 1, refused: 2, aborted: 0 },
-    reloadDurations: [0.8, 3],
-    procs: new Map([[1, proc]]),
-    keeper: { current: { generation: 9, cluster: { quorum: { met: true }, observed_nodes: 1, expected_nodes: 1 } } },
-    membership: { snapshot: () => ({ changes: 0 }) },
-  } as unknown as Supervisor;
+    pool: {
+      exitCounts: { crash: 2, killed_hung: 1, planned: 3, boot_failure: 0 },
+      slots: [{ restarts: 3, crashLooping: true }, { restarts: 0, crashLooping: false }],
+      workers: () => [proc],
+    },
+    reloads: { counts: { completed: 1, refused: 2, aborted: 0 }, durationsSeconds: [0.8, 3] },
+    clusterState: { generation: 9, cluster: { quorum: { met: true }, observed_nodes: 1, expected_nodes: 1 } },
+    membership: { changes: 0 },
+  } as unknown as SupervisorView;
 }
 
 t.test('every family is named propane_* and has # HELP and # TYPE', async (t) => {
