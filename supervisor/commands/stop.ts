@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { StatusPayload } from '../../contracts/status.js';
 import { PropaneError } from '../../shared/errors.js';
+import { isProcessAlive } from '../../shared/process-alive.js';
 import { callStatusSocket, parseJsonReply } from '../status-client.js';
 import { printJson, reportError } from './output.js';
 
@@ -11,7 +11,7 @@ export async function stopCommand(socket: string, json: boolean, timeoutSeconds:
     const pid = status.supervisor.pid;
     const t0 = Date.now();
     await callStatusSocket(socket, 'POST', '/stop');
-    while (isAlive(pid)) {
+    while (isProcessAlive(pid)) {
       if (Date.now() - t0 > timeoutSeconds * 1000) {
         throw new PropaneError('PROPANE_ERR_STOP_TIMEOUT', `supervisor ${pid} is still running after ${timeoutSeconds}s. Fix: wait, raise --timeout, or send SIGTERM twice to force it.`);
       }
@@ -23,19 +23,5 @@ export async function stopCommand(socket: string, json: boolean, timeoutSeconds:
     return 0;
   } catch (err) {
     return reportError(err, json);
-  }
-}
-
-/** Gone means no process, or a zombie waiting for a parent (a shell, a container init) to reap it. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
   }
 }

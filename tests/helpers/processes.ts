@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { isProcessAlive } from '../../shared/process-alive.js';
 import { sleep } from './wait.js';
 
 /**
@@ -8,19 +8,8 @@ import { sleep } from './wait.js';
  * every child when this process exits.
  */
 
-/** Running means it exists and is not a zombie: an exited worker may wait a moment for its parent (or init) to reap it. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true; // No /proc to ask: it answered signal 0, so it runs.
-  }
-}
+/** Running means it exists and is not a zombie (shared with `propane stop`). */
+export const isAlive = isProcessAlive;
 
 export function tryKill(pid: number, signal: NodeJS.Signals): void {
   try {

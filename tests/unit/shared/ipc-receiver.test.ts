@@ -1,19 +1,11 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import t from 'tap';
 import { IPC_SCHEMA_VERSION, WorkerToSupervisor } from '../../../contracts/ipc.js';
 import { createIpcReceiver } from '../../../shared/ipc-receiver.js';
+import { logSink } from '../../helpers/log-sink.js';
 
 /** A real pino logger whose lines land in an array, and a receiver with a clock the test moves. */
 function setup(windowMs = 1000) {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const log = pino({ base: { pid: 1 } }, sink);
+  const { log, lines } = logSink();
   const handled: unknown[] = [];
   let now = 0;
   const receive = createIpcReceiver(WorkerToSupervisor, log, 'worker 1', (msg) => handled.push(msg), { windowMs, now: () => now });
@@ -70,8 +62,7 @@ t.test('rate-limits ipc_rejected to one line per window and counts what it held 
 });
 
 t.test('a handler that throws is the caller’s problem, not swallowed as junk', async (t) => {
-  const lines: unknown[] = [];
-  const log = pino({ base: null }, new Writable({ write: (c: Buffer, _e, done) => (lines.push(String(c)), done()) }));
+  const { log, lines } = logSink();
   const receive = createIpcReceiver(WorkerToSupervisor, log, 'w', () => {
     throw new Error('handler bug');
   });

@@ -2,7 +2,8 @@ import t from 'tap';
 import type { SupervisorToWorker } from '../../../contracts/ipc.js';
 import { HeartbeatMonitor } from '../../../supervisor/heartbeat-monitor.js';
 import type { ProcessState, WorkerProcess } from '../../../supervisor/worker-process.js';
-import { logSink, sleep } from './log-sink.js';
+import { logSink } from '../../helpers/log-sink.js';
+import { sleep } from '../../helpers/wait.js';
 
 /** A worker as the monitor sees it; `kill` and `send` are recorded. */
 function worker(slot: number, state: ProcessState, silentMs: number) {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { PropaneError } from '../../../shared/errors.js';
 import { StoreHealth } from '../../../supervisor/membership/store-health.js';
-import { logSink } from './log-sink.js';
+import { logSink } from '../../helpers/log-sink.js';
 
 const KEY = '/propane/prod/nodes/web-1';
 

@@ -2,7 +2,7 @@ import type { IKeyValue } from 'etcd3';
 import t from 'tap';
 import { nodesPrefix, type Registration } from '../../../supervisor/membership/roster.js';
 import { WatchedRoster } from '../../../supervisor/membership/watched-roster.js';
-import { logSink } from './log-sink.js';
+import { logSink } from '../../helpers/log-sink.js';
 
 const PREFIX = nodesPrefix('/propane/', 'prod');
 const reg = (nodeId: string, ready: boolean): Registration => ({ node_id: nodeId, host: '10.0.0.1', port: 3000, pid: 100, version: '0.1.0', ready, started_at: '2026-01-01T00:00:00.000Z' });

@@ -4,7 +4,8 @@ import type { WorkerStats } from '../../../contracts/ipc.js';
 import { MemoryGuard } from '../../../supervisor/memory-guard.js';
 import type { Slot } from '../../../supervisor/slot.js';
 import type { WorkerProcess } from '../../../supervisor/worker-process.js';
-import { logSink, sleep } from './log-sink.js';
+import { logSink } from '../../helpers/log-sink.js';
+import { sleep } from '../../helpers/wait.js';
 
 const MB = 1024 * 1024;
 

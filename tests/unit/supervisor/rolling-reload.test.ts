@@ -4,7 +4,7 @@ import type { SupervisorState } from '../../../contracts/status.js';
 import { runRollingReload, type ReloadPool } from '../../../supervisor/rolling-reload.js';
 import type { Slot } from '../../../supervisor/slot.js';
 import type { WorkerProcess } from '../../../supervisor/worker-process.js';
-import { logSink } from './log-sink.js';
+import { logSink } from '../../helpers/log-sink.js';
 
 const startedAt = new Date('2026-01-01T00:00:00.000Z');
 const cfg = (workers: number): Config => ({ workers }) as Config;

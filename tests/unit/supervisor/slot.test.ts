@@ -2,7 +2,7 @@ import t from 'tap';
 import type { RespawnPolicy } from '../../../supervisor/crash-loop.js';
 import { Slot } from '../../../supervisor/slot.js';
 import type { ProcessState, WorkerProcess } from '../../../supervisor/worker-process.js';
-import { sleep } from './log-sink.js';
+import { sleep } from '../../helpers/wait.js';
 
 const policy: RespawnPolicy = { respawnDelayMs: 10, maxRestarts: 2, windowSeconds: 60, maxBackoffSeconds: 1, stableSeconds: 30 };
 

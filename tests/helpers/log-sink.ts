@@ -12,8 +12,3 @@ export function logSink(): { log: Logger; lines: Array<Record<string, unknown>> 
   });
   return { log: pino({ base: { pid: 1 } }, sink), lines };
 }
-
-/** Resolves after `ms`; tests use it only to let short timers fire, never to assert timings. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
