@@ -42,8 +42,7 @@ export class WorkerShutdown {
       this.#exiting = true;
       server.destroy();
       counters.close();
-      // pino writes asynchronously; exiting with a write in flight lets the exit-time flush overtake it.
-      log.flush(() => process.exit(0));
+      process.exit(0);
     });
   }
 

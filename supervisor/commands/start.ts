@@ -56,9 +56,6 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     await server.close();
     if (config.propane.pidFile) removePidFile(config.propane.pidFile);
     logEvent(log, 'info', 'supervisor_stopped', { exit_code: code }, 'supervisor stopped');
-    // pino writes asynchronously; exiting with a write in flight lets the exit-time flush overtake it,
-    // and supervisor_stopped would no longer be the last line.
-    await new Promise<void>((resolve) => log.flush(() => resolve()));
     return code;
   } catch (err) {
     await statusServer?.close();
