@@ -15,6 +15,7 @@ const runs: Array<[string, string[]]> = [
   ['overload.js', []],
   ['status-latency.js', []],
   ['supervisor-rss.js', []],
+  ['crash-loop-cpu.js', []],
 ];
 
 process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${new Date().toISOString()}\n\n`);
