@@ -3,6 +3,7 @@ import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
 import { IPC_SCHEMA_VERSION, WorkerToSupervisor } from '../contracts/ipc.js';
 import type { ReloadResponse, SupervisorState } from '../contracts/status.js';
+import { zodCheck } from '../contracts/zod-check.js';
 import { assertNever } from '../shared/assert-never.js';
 import type { LoadedConfig } from '../shared/config/load.js';
 import { PropaneError } from '../shared/errors.js';
@@ -113,7 +114,7 @@ export class Supervisor implements SupervisorView {
     cluster.on('message', (worker: Worker, raw: unknown) => {
       let handler = receive.get(worker.id);
       if (!handler) {
-        handler = createIpcReceiver(WorkerToSupervisor, this.#log, `worker ${worker.id}`, (msg) => this.#onMessage(worker.id, msg));
+        handler = createIpcReceiver(zodCheck(WorkerToSupervisor), this.#log, `worker ${worker.id}`, (msg) => this.#onMessage(worker.id, msg));
         receive.set(worker.id, handler);
       }
       handler(raw);
