@@ -1,11 +1,12 @@
 import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import { bearerMatches } from '../shared/bearer.js';
 import { PropaneError, type ErrorCode } from '../shared/errors.js';
 import { logEvent, type Logger } from '../shared/log.js';
+import { createServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 
 export interface StatusHandlers {
