@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before any other module loads: it sizes the heap (young-generation.ts says why).
+import './young-generation.js';
 import { Command, CommanderError, Option } from 'commander';
 import { FLAG_BINDINGS } from '../shared/config/flags.js';
 import type { LoadOptions } from '../shared/config/load.js';
