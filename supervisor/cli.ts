@@ -8,7 +8,7 @@ import type { ErrorCode } from '../shared/errors.js';
 import { VERSION } from './version.js';
 
 // Each command is imported when it runs: `propane status` and `stop` then load
-// neither zod, nor prom-client, nor the supervisor, and start in a fraction of
+// neither zod, nor pino, nor the supervisor, and start in a fraction of
 // the memory and time; the supervisor, in turn, loads no other command's code.
 
 const DEFAULT_SOCKET = './propane.sock';
