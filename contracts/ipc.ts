@@ -62,6 +62,8 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   }),
   /** Answers `listener_closed`: every connection handle the primary sent before it is already delivered. */
   z.strictObject({ type: z.literal('listener_closed_ack'), schema_version: v, seq }),
+  /** GET /status or /metrics wants the sessions admitted now; answered by `sessions_report` with the same `seq`. */
+  z.strictObject({ type: z.literal('sessions_query'), schema_version: v, seq }),
 ]);
 export type SupervisorToWorker = z.infer<typeof SupervisorToWorker>;
 
@@ -76,6 +78,8 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('lease_return'), schema_version: v, kind: SessionKind, seq, count }),
   /** Sent right after the worker closed its listener; the answer fences off connections still in flight to it. */
   z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
+  /** The sessions this worker has admitted, as it answers `sessions_query` `seq`. */
+  z.strictObject({ type: z.literal('sessions_report'), schema_version: v, seq, sessions: SessionCounts }),
 ]);
 export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
 

@@ -10,7 +10,7 @@ import { createServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 
 export interface StatusHandlers {
-  status(): unknown;
+  status(): Promise<unknown>;
   metrics(): Promise<string>;
   reload(): Promise<{ outcome: 'completed' | 'refused' | 'aborted' }>;
   stop(): void;
@@ -30,8 +30,8 @@ const RELOAD_STATUS = { completed: 200, refused: 409, aborted: 500 } as const;
 /**
  * The status API (README, "Status socket"): HTTP/1.1 on a Unix socket (mode
  * 0600), optionally on loopback TCP where control needs the bearer token. It
- * reads only what the supervisor holds, so it answers while workers are
- * saturated.
+ * reads what the supervisor holds, after at most a short wait for the
+ * workers' session counts, so it answers while workers are saturated.
  */
 export class StatusServer {
   readonly #handlers: StatusHandlers;
@@ -117,7 +117,7 @@ export class StatusServer {
       }
     }
     const routes: Record<string, { method: string; run: () => Promise<void> | void }> = {
-      '/status': { method: 'GET', run: () => sendJson(res, 200, this.#handlers.status()) },
+      '/status': { method: 'GET', run: async () => sendJson(res, 200, await this.#handlers.status()) },
       '/metrics': {
         method: 'GET',
         run: async () => {

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
           return shutdown.drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
         case 'listener_closed_ack':
           return fence.onAck(msg.seq);
+        case 'sessions_query':
+          return send({ type: 'sessions_report', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, sessions: { ...counters.sessions } });
         default:
           return assertNever(msg);
       }

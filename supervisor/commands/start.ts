@@ -30,8 +30,15 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     const metrics = createMetrics(sup);
     const server = new StatusServer(
       {
-        status: () => buildStatus(sup),
-        metrics: async () => metrics.metrics(),
+        // Both ask the workers for their sessions first, so the counts are those of now.
+        status: async () => {
+          await sup.refreshSessions();
+          return buildStatus(sup);
+        },
+        metrics: async () => {
+          await sup.refreshSessions();
+          return metrics.metrics();
+        },
         reload: () => sup.reload(),
         stop: () => void sup.shutdown('POST /stop'),
       },

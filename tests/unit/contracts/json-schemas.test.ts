@@ -61,6 +61,7 @@ const MESSAGES: Record<SupervisorToWorker['type'], unknown> = {
   cluster_state: { type: 'cluster_state', schema_version: v, state: (boots()[1] as { cluster_state: unknown }).cluster_state },
   drain: { type: 'drain', schema_version: v, reason: 'reload', grace_ms: 10_000, websocket_close_code: 1012 },
   listener_closed_ack: { type: 'listener_closed_ack', schema_version: v, seq: 3 },
+  sessions_query: { type: 'sessions_query', schema_version: v, seq: 4 },
 };
 
 t.test('every message type the supervisor sends has a fixture here', async (t) => {
