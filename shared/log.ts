@@ -64,29 +64,12 @@ class LazyLogger implements Logger {
     this.#bindings = bindings;
   }
 
-  fatal(obj: object, msg?: string): void {
-    this.#write('fatal', obj, msg);
-  }
-
-  error(obj: object, msg?: string): void {
-    this.#write('error', obj, msg);
-  }
-
-  warn(obj: object, msg?: string): void {
-    this.#write('warn', obj, msg);
-  }
-
-  info(obj: object, msg?: string): void {
-    this.#write('info', obj, msg);
-  }
-
-  debug(obj: object, msg?: string): void {
-    this.#write('debug', obj, msg);
-  }
-
-  trace(obj: object, msg?: string): void {
-    this.#write('trace', obj, msg);
-  }
+  readonly fatal = (obj: object, msg?: string): void => this.#write('fatal', obj, msg);
+  readonly error = (obj: object, msg?: string): void => this.#write('error', obj, msg);
+  readonly warn = (obj: object, msg?: string): void => this.#write('warn', obj, msg);
+  readonly info = (obj: object, msg?: string): void => this.#write('info', obj, msg);
+  readonly debug = (obj: object, msg?: string): void => this.#write('debug', obj, msg);
+  readonly trace = (obj: object, msg?: string): void => this.#write('trace', obj, msg);
 
   child(bindings: Record<string, unknown>): Logger {
     return new LazyLogger(this.#root, this.#threshold, [...this.#bindings, bindings]);

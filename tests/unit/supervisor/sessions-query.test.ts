@@ -61,12 +61,18 @@ t.test('concurrent callers share the round in flight: one query per worker', asy
   t.same(a.sent[1], { type: 'sessions_query', schema_version: 1, seq: 2 });
 });
 
-t.test('at the deadline it resolves anyway, and the worker that did not answer is stale', async (t) => {
+/** Two workers after round 1, which only `a` answered: it ended at the deadline (20 ms). */
+async function afterRoundOneWithoutB() {
   const [a, b] = [new FakeWorker(1), new FakeWorker(2)];
   const query = setup([a, b], 20);
   const round = query.refresh();
   a.answer(query);
   await round;
+  return { a, b, query };
+}
+
+t.test('at the deadline it resolves anyway, and the worker that did not answer is stale', async (t) => {
+  const { a, b, query } = await afterRoundOneWithoutB();
   t.equal(query.isStale(a), false);
   t.equal(query.isStale(b), true);
   b.answer(query, 1);
@@ -74,11 +80,7 @@ t.test('at the deadline it resolves anyway, and the worker that did not answer i
 });
 
 t.test('an answer to an older round does not end the current one', async (t) => {
-  const [a, b] = [new FakeWorker(1), new FakeWorker(2)];
-  const query = setup([a, b], 20);
-  const first = query.refresh();
-  a.answer(query);
-  await first;
+  const { a, b, query } = await afterRoundOneWithoutB();
   let done = false;
   const second = query.refresh().then(() => (done = true));
   a.answer(query);
