@@ -4,11 +4,14 @@ import type { ProcessState } from './worker-process.js';
 
 /**
  * How long GET /status and GET /metrics wait for the workers' session counts.
- * A worker answers between two turns of its event loop: well under 10 ms even
- * saturated (bench/RESULTS.md, "Exact sessions in /status"). 50 ms leaves room
- * for a slow turn or a GC pause, and bounds /status when a worker cannot
- * answer at all (blocked by the app, stopped): it then shows its last report,
- * marked `sessions_stale`.
+ * A worker answers between two turns of its event loop: with two saturated
+ * workers on 2 cores, a /status that waits for both took 1.5-2.3 ms at the
+ * median and 5.5-9 ms at p99 (13.5 in the noisiest run), and not one of
+ * ~5,000 reached 50 ms; deadlines of 5 and 10 ms gave no better p99 and
+ * marked workers stale (bench/RESULTS.md, "Exact sessions in /status"). So
+ * 50 ms only bounds /status when a worker
+ * cannot answer at all (its loop blocked by the app, the process stopped): it
+ * then shows its last report, marked `sessions_stale`.
  */
 export const SESSIONS_QUERY_DEADLINE_MS = 50;
 
