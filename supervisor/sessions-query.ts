@@ -9,9 +9,9 @@ import type { ProcessState } from './worker-process.js';
  * median and 5.5-9 ms at p99 (13.5 in the noisiest run), and not one of
  * ~5,000 reached 50 ms; deadlines of 5 and 10 ms gave no better p99 and
  * marked workers stale (bench/RESULTS.md, "Exact sessions in /status"). So
- * 50 ms only bounds /status when a worker
- * cannot answer at all (its loop blocked by the app, the process stopped): it
- * then shows its last report, marked `sessions_stale`.
+ * 50 ms only bounds /status when a worker cannot answer at all (its loop
+ * blocked by the app, the process stopped): it then shows its last report,
+ * marked `sessions_stale`.
  */
 export const SESSIONS_QUERY_DEADLINE_MS = 50;
 
