@@ -2,7 +2,7 @@
 NPM_STAMP := node_modules/.package-lock.json
 TAP_FLAGS ?=
 
-.PHONY: install build run test test-unit test-integration bench clean tools
+.PHONY: install build run test test-unit test-integration bench clean tools schemas
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -31,6 +31,11 @@ tools:
 
 bench: build tools
 	node dist/bench/run-all.js
+
+# The JSON Schemas workers validate IPC with, generated from the zod schemas in contracts/ (contracts/worker-checks.ts).
+schemas: build
+	node dist/tests/helpers/json-schemas.js
+	npx tsc -b
 
 clean:
 	rm -rf dist

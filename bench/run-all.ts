@@ -14,7 +14,8 @@ const runs: Array<[string, string[]]> = [
   ['http-ratio.js', process.argv.slice(2)],
   ['overload.js', []],
   ['status-latency.js', []],
-  ['supervisor-rss.js', []],
+  // It ends with supervisor-rss.js on the same Node.
+  ['cold-start.js', []],
   ['crash-loop-cpu.js', []],
 ];
 

@@ -11,7 +11,7 @@ import { sleep } from '../tests/helpers/wait.js';
 export type Policy = 'round_robin' | 'none';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const CLI = join(here, '../supervisor/cli.js');
+export const CLI = join(here, '../supervisor/cli.js');
 export const HELLO_APP = join(here, 'hello-app.js');
 const BASELINE = join(here, 'baseline-cluster.js');
 
@@ -31,7 +31,7 @@ process.once('exit', () => {
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 
-function track(child: ChildProcess, name: string, port: number, statusSocket?: string): Running {
+export function track(child: ChildProcess, name: string, port: number, statusSocket?: string): Running {
   killOnExit(child);
   if (statusSocket) sockets.add(statusSocket);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -53,7 +53,7 @@ function track(child: ChildProcess, name: string, port: number, statusSocket?: s
   };
 }
 
-function waitForLine(child: ChildProcess, pred: (line: string) => boolean, timeoutMs: number, name: string): Promise<string> {
+export function waitForLine(child: ChildProcess, pred: (line: string) => boolean, timeoutMs: number, name: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms`)), timeoutMs);

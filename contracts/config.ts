@@ -131,6 +131,8 @@ export const Config = ConfigInput.safeExtend({
   workers: z.int().min(1).max(1024),
   cluster: ClusterConfig.safeExtend({
     nodeId: z.string().min(1).max(253),
+    // Already clamped by ConfigInput's transform; restated without it, so the JSON Schema that workers check can express it.
+    expectedNodes: z.int().min(1).default(1),
     observedNodes: z.int().min(0),
   }),
 });

@@ -1,32 +1,27 @@
 import { z } from 'zod';
 import { Config } from './config.js';
 import { ClusterState, SessionCounts } from './cluster.js';
+import { DRAIN_REASONS, IPC_SCHEMA_VERSION, LATENCY_BUCKETS_SECONDS, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS } from './ipc-constants.js';
+
+export * from './ipc-constants.js';
 
 /**
  * Every message between the supervisor and a worker: one union keyed on
- * `type`, each carrying `schema_version`. Receivers safeParse and drop junk.
+ * `type`, each carrying `schema_version`. Receivers validate and drop junk:
+ * the supervisor with these schemas, a worker with the JSON Schemas generated
+ * from them (contracts/worker-checks.ts).
  * No `cmd` field anywhere: node:cluster swallows `cmd: 'NODE_*'` as its own.
  */
 
-export const IPC_SCHEMA_VERSION = 1;
 const v = z.literal(IPC_SCHEMA_VERSION);
 const seq = z.int().min(0);
 const count = z.int().min(0);
 
-export const SESSION_KINDS = ['http', 'websocket'] as const;
 export const SessionKind = z.enum(SESSION_KINDS);
 export type SessionKind = z.infer<typeof SessionKind>;
 
-export const DRAIN_REASONS = ['reload', 'shutdown', 'recycle', 'scale_down'] as const;
 export const DrainReason = z.enum(DRAIN_REASONS);
 export type DrainReason = z.infer<typeof DrainReason>;
-
-/** Upper bounds (seconds) of the request-duration histogram, shared so workers' buckets add up. */
-export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-
-export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-export const TIMEOUT_REASONS = ['header', 'body', 'idle', 'write', 'pong'] as const;
-export const REJECT_REASONS = ['http_session_limit', 'websocket_session_limit'] as const;
 
 const counters = <const K extends readonly string[]>(keys: K) =>
   z.strictObject(Object.fromEntries(keys.map((k) => [k, count])) as { [P in K[number]]: typeof count });
@@ -67,6 +62,8 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   }),
   /** Answers `listener_closed`: every connection handle the primary sent before it is already delivered. */
   z.strictObject({ type: z.literal('listener_closed_ack'), schema_version: v, seq }),
+  /** GET /status or /metrics wants the sessions admitted now; answered by `sessions_report` with the same `seq`. */
+  z.strictObject({ type: z.literal('sessions_query'), schema_version: v, seq }),
 ]);
 export type SupervisorToWorker = z.infer<typeof SupervisorToWorker>;
 
@@ -81,6 +78,8 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('lease_return'), schema_version: v, kind: SessionKind, seq, count }),
   /** Sent right after the worker closed its listener; the answer fences off connections still in flight to it. */
   z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
+  /** The sessions this worker has admitted, as it answers `sessions_query` `seq`. */
+  z.strictObject({ type: z.literal('sessions_report'), schema_version: v, seq, sessions: SessionCounts }),
 ]);
 export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
 
@@ -93,4 +92,3 @@ export const WorkerBoot = z.strictObject({
   cluster_state: ClusterState,
 });
 export type WorkerBoot = z.infer<typeof WorkerBoot>;
-export const WORKER_BOOT_ENV = 'PROPANE_WORKER_BOOT';

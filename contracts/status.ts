@@ -28,6 +28,8 @@ export const WorkerStatus = z.strictObject({
   restarts: z.int().min(0),
   last_exit: LastExit.nullable(),
   sessions: SessionCounts,
+  /** True when the worker did not answer the sessions query of this request in time: `sessions` is its last report. */
+  sessions_stale: z.boolean(),
   event_loop_lag_ms: z.number().min(0).nullable(),
   rss_bytes: z.int().min(0).nullable(),
   hung_kills: z.int().min(0),

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './lazy-crypto.js';
 
 /**
  * Constant-time check of `Authorization: Bearer <token>`. Both sides are
@@ -8,9 +8,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export function bearerMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer +(\S+)$/i.exec(header ?? '');
   const given = digest(match?.[1] ?? '');
-  return timingSafeEqual(given, digest(token)) && match !== null;
+  return nodeCrypto().timingSafeEqual(given, digest(token)) && match !== null;
 }
 
 function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return nodeCrypto().createHash('sha256').update(text).digest();
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before any other module loads: it sizes the heap (young-generation.ts says why).
+import './young-generation.js';
 import { Command, CommanderError, Option } from 'commander';
 import { FLAG_BINDINGS } from '../shared/config/flags.js';
 import type { LoadOptions } from '../shared/config/load.js';
@@ -6,7 +8,7 @@ import type { ErrorCode } from '../shared/errors.js';
 import { VERSION } from './version.js';
 
 // Each command is imported when it runs: `propane status` and `stop` then load
-// neither zod, nor prom-client, nor the supervisor, and start in a fraction of
+// neither zod, nor pino, nor the supervisor, and start in a fraction of
 // the memory and time; the supervisor, in turn, loads no other command's code.
 
 const DEFAULT_SOCKET = './propane.sock';

@@ -21,7 +21,11 @@ export function setupCluster(policy: Config['propane']['schedulingPolicy']): voi
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
 }
 
+/** What a worker is started with; workers check it strictly, without filling in defaults, so it carries the whole normalised config. */
+export function bootPayload(slot: number, config: Config, port: number, clusterState: ClusterState): WorkerBoot {
+  return { schema_version: IPC_SCHEMA_VERSION, slot, config: withoutSupervisorSecrets(config), port, cluster_state: clusterState };
+}
+
 export function forkWorker(slot: number, config: Config, port: number, clusterState: ClusterState) {
-  const boot: WorkerBoot = { schema_version: IPC_SCHEMA_VERSION, slot, config: withoutSupervisorSecrets(config), port, cluster_state: clusterState };
-  return cluster.fork({ [WORKER_BOOT_ENV]: JSON.stringify(boot) });
+  return cluster.fork({ [WORKER_BOOT_ENV]: JSON.stringify(bootPayload(slot, config, port, clusterState)) });
 }

@@ -1,5 +1,5 @@
-import { request } from 'node:http';
 import { PropaneError } from '../shared/errors.js';
+import { request } from '../shared/node-http.js';
 
 export interface StatusReply {
   status: number;

@@ -3,7 +3,11 @@ import type { StatusPayload, WorkerStatus } from '../contracts/status.js';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import type { SupervisorView } from './supervisor-view.js';
 
-/** GET /status, built from what the supervisor already holds: no worker is asked, so it answers while they are saturated. */
+/**
+ * GET /status, built from what the supervisor holds once the workers' session
+ * counts came back (Supervisor.refreshSessions, bounded by a short deadline),
+ * so it answers while they are saturated.
+ */
 export function buildStatus(sup: SupervisorView): StatusPayload {
   const cluster = sup.clusterState;
   const workers: WorkerStatus[] = [];
@@ -18,6 +22,7 @@ export function buildStatus(sup: SupervisorView): StatusPayload {
         restarts: slot.restarts,
         last_exit: slot.lastExit,
         sessions: sup.sessions.of(wp),
+        sessions_stale: sup.sessions.isStale(wp),
         event_loop_lag_ms: wp.stats?.event_loop_lag_ms ?? null,
         rss_bytes: wp.stats?.rss_bytes ?? null,
         hung_kills: slot.hungKills,
@@ -33,6 +38,7 @@ export function buildStatus(sup: SupervisorView): StatusPayload {
         restarts: slot.restarts,
         last_exit: slot.lastExit,
         sessions: { http: 0, websocket: 0 },
+        sessions_stale: false,
         event_loop_lag_ms: null,
         rss_bytes: null,
         hung_kills: slot.hungKills,

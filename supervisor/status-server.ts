@@ -1,15 +1,16 @@
 import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import { bearerMatches } from '../shared/bearer.js';
 import { PropaneError, type ErrorCode } from '../shared/errors.js';
 import { logEvent, type Logger } from '../shared/log.js';
+import { createServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 
 export interface StatusHandlers {
-  status(): unknown;
+  status(): Promise<unknown>;
   metrics(): Promise<string>;
   reload(): Promise<{ outcome: 'completed' | 'refused' | 'aborted' }>;
   stop(): void;
@@ -29,8 +30,8 @@ const RELOAD_STATUS = { completed: 200, refused: 409, aborted: 500 } as const;
 /**
  * The status API (README, "Status socket"): HTTP/1.1 on a Unix socket (mode
  * 0600), optionally on loopback TCP where control needs the bearer token. It
- * reads only what the supervisor holds, so it answers while workers are
- * saturated.
+ * reads what the supervisor holds, after at most a short wait for the
+ * workers' session counts, so it answers while workers are saturated.
  */
 export class StatusServer {
   readonly #handlers: StatusHandlers;
@@ -116,7 +117,7 @@ export class StatusServer {
       }
     }
     const routes: Record<string, { method: string; run: () => Promise<void> | void }> = {
-      '/status': { method: 'GET', run: () => sendJson(res, 200, this.#handlers.status()) },
+      '/status': { method: 'GET', run: async () => sendJson(res, 200, await this.#handlers.status()) },
       '/metrics': {
         method: 'GET',
         run: async () => {

@@ -12,8 +12,9 @@ export type TotalsView = Readonly<Pick<NodeTotals, 'requests' | 'rejected' | 'ti
 
 /**
  * What GET /status and GET /metrics read of the supervisor: read-only, and
- * only what the supervisor already holds, so both answer while the workers
- * are saturated.
+ * only what the supervisor already holds (the workers' session counts are
+ * refreshed just before, within a short deadline), so both answer while the
+ * workers are saturated.
  */
 export interface SupervisorView {
   readonly state: SupervisorState;

@@ -3,6 +3,7 @@ import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
 import { IPC_SCHEMA_VERSION, WorkerToSupervisor } from '../contracts/ipc.js';
 import type { ReloadResponse, SupervisorState } from '../contracts/status.js';
+import { zodCheck } from '../contracts/zod-check.js';
 import { assertNever } from '../shared/assert-never.js';
 import type { LoadedConfig } from '../shared/config/load.js';
 import { PropaneError } from '../shared/errors.js';
@@ -18,6 +19,7 @@ import { NodeTotals } from './node-totals.js';
 import { ReloadHistory, type ReloadView } from './reload-history.js';
 import { runRollingReload, type ReloadTarget } from './rolling-reload.js';
 import { SessionTotals, type SessionView } from './session-totals.js';
+import { SessionsQuery } from './sessions-query.js';
 import type { SupervisorView, TotalsView } from './supervisor-view.js';
 import { WorkerPool, type PoolView } from './worker-pool.js';
 
@@ -63,6 +65,7 @@ export class Supervisor implements SupervisorView {
   readonly #broker: AdmissionBroker;
   readonly #heartbeats: HeartbeatMonitor;
   readonly #memory: MemoryGuard;
+  readonly #sessionsQuery: SessionsQuery;
   #stopped!: (code: number) => void;
   /** Resolves with the exit code once the supervisor has stopped. */
   readonly stopped = new Promise<number>((resolve) => (this.#stopped = resolve));
@@ -81,7 +84,8 @@ export class Supervisor implements SupervisorView {
     const pool = new WorkerPool({ log, port: opts.port, config, clusterState: () => this.#broadcast.current, isServing, changed: push });
     this.pool = this.#pool = pool;
     this.#broker = new AdmissionBroker(sessionLimits(this.#config), (id, msg) => pool.get(id)?.send(msg), (id) => pool.get(id)?.isAlive ?? false);
-    const sessions = new SessionTotals(this.#broker.ledgers, () => pool.workers());
+    const query = (this.#sessionsQuery = new SessionsQuery(() => pool.workers()));
+    const sessions = new SessionTotals(this.#broker.ledgers, () => pool.workers(), (wp) => query.isStale(wp));
     this.sessions = sessions;
     this.#broadcast = new ClusterBroadcast({ config, membership: opts.membership, isShuttingDown: () => this.#isShuttingDown(), sessionTotals: () => sessions.total(), pool });
     const workerTimeoutSeconds = (): number => this.#config.propane.workerTimeoutSeconds;
@@ -113,7 +117,7 @@ export class Supervisor implements SupervisorView {
     cluster.on('message', (worker: Worker, raw: unknown) => {
       let handler = receive.get(worker.id);
       if (!handler) {
-        handler = createIpcReceiver(WorkerToSupervisor, this.#log, `worker ${worker.id}`, (msg) => this.#onMessage(worker.id, msg));
+        handler = createIpcReceiver(zodCheck(WorkerToSupervisor), this.#log, `worker ${worker.id}`, (msg) => this.#onMessage(worker.id, msg));
         receive.set(worker.id, handler);
       }
       handler(raw);
@@ -129,6 +133,11 @@ export class Supervisor implements SupervisorView {
     this.#pool.fill(c.workers);
     this.#heartbeats.start();
     this.#setState('running');
+  }
+
+  /** Asks every serving worker for its sessions; GET /status and GET /metrics read them once this resolves (at most SESSIONS_QUERY_DEADLINE_MS). */
+  refreshSessions(): Promise<void> {
+    return this.#sessionsQuery.refresh();
   }
 
   /** SIGHUP, POST /reload: a rolling reload with the config read again, unless one runs or the node stops. */
@@ -213,6 +222,7 @@ export class Supervisor implements SupervisorView {
     if (this.#state === 'stopping') return;
     this.#setState('stopping');
     this.#heartbeats.close();
+    this.#sessionsQuery.close();
     this.#pool.cancelTimers();
     void withTimeout(this.#membership.stop(), MEMBERSHIP_STOP_TIMEOUT_MS).then(() => this.#stopped(code));
   }
@@ -260,6 +270,9 @@ export class Supervisor implements SupervisorView {
         return this.#broker.onReturn(wp.id, msg);
       case 'listener_closed':
         return wp.send({ type: 'listener_closed_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq });
+      case 'sessions_report':
+        wp.onSessionsReport(msg.seq, msg.sessions);
+        return this.#sessionsQuery.onReport(wp.id, msg.seq);
       default:
         return assertNever(msg);
     }

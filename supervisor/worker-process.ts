@@ -1,4 +1,5 @@
 import type { Worker } from 'node:cluster';
+import type { SessionCounts } from '../contracts/cluster.js';
 import type { SupervisorToWorker, WorkerStats } from '../contracts/ipc.js';
 import type { LastExit } from '../contracts/status.js';
 
@@ -14,6 +15,10 @@ export interface WorkerView {
   readonly state: ProcessState;
   /** The last heartbeat report; null until the first one. */
   readonly stats: WorkerStats | null;
+  /** Its sessions as it last reported them (heartbeat or sessions query); null until the first report. */
+  readonly sessions: SessionCounts | null;
+  /** The `seq` of the last sessions query it answered; 0 before any. */
+  readonly sessionsSeq: number;
 }
 
 /** One forked worker process, as the supervisor tracks it from fork to exit. */
@@ -27,6 +32,8 @@ export class WorkerProcess implements WorkerView {
   state: ProcessState = 'starting';
   readyAtMs: number | null = null;
   stats: WorkerStats | null = null;
+  sessions: SessionCounts | null = null;
+  sessionsSeq = 0;
   lastAckAtMs = performance.now();
   /** Set when the supervisor itself ends this process (drain, failed replacement, hung kill). */
   planned = false;
@@ -49,6 +56,10 @@ export class WorkerProcess implements WorkerView {
 
   get isAlive(): boolean {
     return !this.worker.isDead();
+  }
+
+  get isConnected(): boolean {
+    return this.worker.isConnected();
   }
 
   send(msg: SupervisorToWorker): void {
@@ -89,6 +100,13 @@ export class WorkerProcess implements WorkerView {
   onHeartbeat(stats: WorkerStats): void {
     this.lastAckAtMs = performance.now();
     this.stats = stats;
+    this.sessions = stats.sessions;
+  }
+
+  /** IPC keeps a worker's messages in order, so the last one to arrive carries its newest counts. */
+  onSessionsReport(seq: number, sessions: SessionCounts): void {
+    this.sessions = sessions;
+    this.sessionsSeq = seq;
   }
 
   onExit(): void {

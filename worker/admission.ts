@@ -1,5 +1,5 @@
 import type { SessionKind, WorkerToSupervisor } from '../contracts/ipc.js';
-import { IPC_SCHEMA_VERSION } from '../contracts/ipc.js';
+import { IPC_SCHEMA_VERSION } from '../contracts/ipc-constants.js';
 import { LeaseAccount, type LeasePolicy } from '../shared/lease-policy.js';
 
 export type AdmitCallback = (admitted: boolean) => void;

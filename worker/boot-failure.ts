@@ -1,4 +1,5 @@
-import { IPC_SCHEMA_VERSION, type WorkerToSupervisor } from '../contracts/ipc.js';
+import { IPC_SCHEMA_VERSION } from '../contracts/ipc-constants.js';
+import type { WorkerToSupervisor } from '../contracts/ipc.js';
 import type { ErrorCode } from '../shared/errors.js';
 import { logEvent, type Logger } from '../shared/log.js';
 

@@ -1,4 +1,5 @@
-import { IPC_SCHEMA_VERSION, type WorkerToSupervisor } from '../contracts/ipc.js';
+import { IPC_SCHEMA_VERSION } from '../contracts/ipc-constants.js';
+import type { WorkerToSupervisor } from '../contracts/ipc.js';
 
 /** How long to wait for the supervisor's answer, in case it is gone. */
 const FENCE_TIMEOUT_MS = 1000;

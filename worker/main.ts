@@ -1,6 +1,8 @@
 // The entry point of every worker process: parse the boot message, load the
 // app, listen, report to the supervisor, and serve until told to drain.
-import { IPC_SCHEMA_VERSION, SupervisorToWorker, WORKER_BOOT_ENV, WorkerBoot, type WorkerToSupervisor } from '../contracts/ipc.js';
+import type { WorkerToSupervisor } from '../contracts/ipc.js';
+import { IPC_SCHEMA_VERSION, WORKER_BOOT_ENV } from '../contracts/ipc-constants.js';
+import { checkSupervisorToWorker, checkWorkerBoot } from '../contracts/worker-checks.js';
 import { assertNever } from '../shared/assert-never.js';
 import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { leasePolicy } from '../shared/lease-policy.js';
@@ -27,12 +29,12 @@ function send(msg: WorkerToSupervisor): void {
 function noop(): void {}
 
 async function main(): Promise<void> {
-  const boot = WorkerBoot.safeParse(JSON.parse(process.env[WORKER_BOOT_ENV] ?? 'null'));
-  if (!boot.success) {
+  const boot = checkWorkerBoot(JSON.parse(process.env[WORKER_BOOT_ENV] ?? 'null'));
+  if (!boot.ok) {
     process.stderr.write(`propane worker: ${WORKER_BOOT_ENV} is missing or invalid; workers are started by the supervisor\n`);
     process.exit(1);
   }
-  const { slot, config, port, cluster_state } = boot.data;
+  const { slot, config, port, cluster_state } = boot.value;
   const log = createLogger('worker', config.logLevel).child({ slot });
   // No exit is planned before the worker can drain; from then on the shutdown knows.
   let isPlannedExit = (): boolean => false;
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
 
   process.on(
     'message',
-    createIpcReceiver(SupervisorToWorker, log, 'supervisor', (msg) => {
+    createIpcReceiver(checkSupervisorToWorker, log, 'supervisor', (msg) => {
       switch (msg.type) {
         case 'heartbeat':
           return send({ type: 'heartbeat_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, stats: counters.snapshot() });
@@ -78,6 +80,8 @@ async function main(): Promise<void> {
           return shutdown.drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
         case 'listener_closed_ack':
           return fence.onAck(msg.seq);
+        case 'sessions_query':
+          return send({ type: 'sessions_report', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, sessions: { ...counters.sessions } });
         default:
           return assertNever(msg);
       }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../shared/log.js';
+import { randomUUID } from '../shared/lazy-crypto.js';
 import { logEvent } from '../shared/log.js';
 import type { LoadedApp } from './app-loader.js';
 import { serveBuiltin } from './builtin-endpoints.js';

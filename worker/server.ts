@@ -1,9 +1,10 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../contracts/config.js';
 import type { SessionKind } from '../contracts/ipc.js';
 import type { Logger } from '../shared/log.js';
+import { createServer as createHttpServer } from '../shared/node-http.js';
 import type { Admission } from './admission.js';
 import type { LoadedApp } from './app-loader.js';
 import type { ClusterView } from './cluster-view.js';

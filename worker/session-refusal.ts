@@ -1,6 +1,7 @@
-import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { logEvent, type Logger } from '../shared/log.js';
+import { createServer as createHttpServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Conn } from './connection.js';

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, type WorkerStats } from '../contracts/ipc.js';
+import type { WorkerStats } from '../contracts/ipc.js';
+import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS } from '../contracts/ipc-constants.js';
 import { zeros } from '../shared/counts.js';
 import { readRss } from '../shared/rss.js';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../shared/log.js';
 import { logEvent } from '../shared/log.js';
 
@@ -20,7 +21,8 @@ interface Peer {
  * this adds the ping/pong liveness check and the drain's close code.
  */
 export class WebSocketHub {
-  readonly #wss: WebSocketServer;
+  #wss: WebSocketServer | undefined;
+  readonly #extraHeaders: () => ReadonlyArray<readonly [string, string]>;
   readonly #peers = new Map<WebSocket, Peer>();
   readonly #settings: WebSocketSettings;
   readonly #log: Logger;
@@ -31,15 +33,28 @@ export class WebSocketHub {
     this.#settings = settings;
     this.#log = log;
     this.#onPongTimeout = onPongTimeout;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-    this.#wss.on('headers', (headers: string[]) => {
-      for (const [name, value] of extraHeaders()) headers.push(`${name}: ${value}`);
+    this.#extraHeaders = extraHeaders;
+  }
+
+  /**
+   * ws is loaded at the first upgrade, not at boot: with the tls, https and
+   * zlib it requires it costs a worker 17-40 ms of CPU and 10-12 MB before
+   * it is ready (bench/RESULTS.md, "Worker cold start"), and most workers
+   * never see an upgrade. The first handshake pays ~8 ms once.
+   */
+  #server(): WebSocketServer {
+    if (this.#wss) return this.#wss;
+    const ws = createRequire(import.meta.url)('ws') as typeof import('ws');
+    const wss = new ws.WebSocketServer({ noServer: true, maxPayload: this.#settings.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    wss.on('headers', (headers: string[]) => {
+      for (const [name, value] of this.#extraHeaders()) headers.push(`${name}: ${value}`);
     });
+    return (this.#wss = wss);
   }
 
   /** Completes the handshake; `onOpen` runs only when it succeeded (ws answers bad handshakes itself). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onOpen: (ws: WebSocket) => void): void {
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+    this.#server().handleUpgrade(req, socket, head, (ws) => {
       const peer: Peer = { awaitingPongSince: 0 };
       this.#peers.set(ws, peer);
       ws.on('pong', () => void (peer.awaitingPongSince = 0));
@@ -88,6 +103,6 @@ export class WebSocketHub {
   close(): void {
     clearInterval(this.#pingTimer);
     this.#pingTimer = undefined;
-    this.#wss.close();
+    this.#wss?.close();
   }
 }

@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { Config } from '../../contracts/config.js';
 import { loadConfig, type LoadOptions } from '../../shared/config/load.js';
 import { PropaneError } from '../../shared/errors.js';
 import { createLogger, logEvent } from '../../shared/log.js';
 import { createMembership } from '../membership/create.js';
+import { createMetrics } from '../metrics.js';
 import { removePidFile, writePidFile } from '../pid-file.js';
 import { buildStatus } from '../status-payload.js';
 import { StatusServer } from '../status-server.js';
@@ -27,13 +27,18 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     const port = config.port === 0 ? await findFreePort(config.host) : config.port;
     const membership = createMembership(config, log);
     const sup = new Supervisor({ loaded, reloadConfig: () => loadConfig(load), membership, log, version: VERSION, port });
-    // prom-client (a few MB) is loaded on the first scrape; every metric is computed at scrape time anyway.
-    let metrics: Promise<Registry> | undefined;
-    const scrape = async (): Promise<string> => (await (metrics ??= import('../metrics.js').then((m) => m.createMetrics(sup)))).metrics();
+    const metrics = createMetrics(sup);
     const server = new StatusServer(
       {
-        status: () => buildStatus(sup),
-        metrics: scrape,
+        // Both ask the workers for their sessions first, so the counts are those of now.
+        status: async () => {
+          await sup.refreshSessions();
+          return buildStatus(sup);
+        },
+        metrics: async () => {
+          await sup.refreshSessions();
+          return metrics.metrics();
+        },
         reload: () => sup.reload(),
         stop: () => void sup.shutdown('POST /stop'),
       },

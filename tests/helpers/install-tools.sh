@@ -12,6 +12,7 @@ TOOLS=(
   etcdctl:etcd-client    # membership tests: what another party writes into etcd
   wrk:wrk                # benchmarks and load tests
   flock:util-linux       # the machine-wide load lock of tests and benchmarks
+  promtool:prometheus    # GET /metrics is checked with promtool check metrics
 )
 
 missing_packages() {

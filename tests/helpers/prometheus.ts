@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 /** A small parser of the Prometheus text exposition (format 0.0.4), enough for tests to read /metrics. */
 export interface Sample {
   name: string;
@@ -51,4 +53,28 @@ export function familyOf(e: Exposition, sampleName: string): string | undefined 
   if (e.type.has(sampleName)) return sampleName;
   const base = sampleName.replace(/_(bucket|sum|count)$/, '');
   return e.type.get(base) === 'histogram' ? base : undefined;
+}
+
+/**
+ * `promtool check metrics` on an exposition: its problems (syntax and lint), '' when it
+ * passes, null when promtool (Debian's prometheus package; tests/helpers/install-tools.sh)
+ * is not installed. Then the caller skips loudly, or fails when CI is "true".
+ */
+export function promtoolProblems(text: string): string | null {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 10_000 });
+  if (r.error) return null;
+  return r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim() || `promtool exited ${String(r.status)}`;
+}
+
+/** Skips the test (or fails it under CI=true) when promtool is missing; true when it can run. */
+export function requirePromtool(t: { fail(msg: string): unknown; plan(n: number, msg: string): unknown }): boolean {
+  if (promtoolProblems('') !== null) return true;
+  const msg = 'promtool (Debian package prometheus) not installed: the exposition cannot be checked';
+  if (process.env.CI === 'true') {
+    t.fail(`${msg}; CI=true needs it (make test installs it as root)`);
+    return false;
+  }
+  process.stderr.write(`\n*** WARNING: ${msg}; SKIPPING. Install with: apt-get install prometheus ***\n\n`);
+  t.plan(0, msg);
+  return false;
 }

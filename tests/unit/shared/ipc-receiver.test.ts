@@ -1,5 +1,6 @@
 import t from 'tap';
 import { IPC_SCHEMA_VERSION, WorkerToSupervisor } from '../../../contracts/ipc.js';
+import { zodCheck } from '../../../contracts/zod-check.js';
 import { createIpcReceiver } from '../../../shared/ipc-receiver.js';
 import { logSink } from '../../helpers/log-sink.js';
 
@@ -8,7 +9,7 @@ function setup(windowMs = 1000) {
   const { log, lines } = logSink();
   const handled: unknown[] = [];
   let now = 0;
-  const receive = createIpcReceiver(WorkerToSupervisor, log, 'worker 1', (msg) => handled.push(msg), { windowMs, now: () => now });
+  const receive = createIpcReceiver(zodCheck(WorkerToSupervisor), log, 'worker 1', (msg) => handled.push(msg), { windowMs, now: () => now });
   return { lines, handled, receive, advance: (ms: number) => (now += ms) };
 }
 
@@ -63,7 +64,7 @@ t.test('rate-limits ipc_rejected to one line per window and counts what it held 
 
 t.test('a handler that throws is the caller’s problem, not swallowed as junk', async (t) => {
   const { log, lines } = logSink();
-  const receive = createIpcReceiver(WorkerToSupervisor, log, 'w', () => {
+  const receive = createIpcReceiver(zodCheck(WorkerToSupervisor), log, 'w', () => {
     throw new Error('handler bug');
   });
   t.throws(() => receive({ type: 'worker_ready', schema_version: v }), /handler bug/);

@@ -3,7 +3,7 @@ import { LATENCY_BUCKETS_SECONDS } from '../../../contracts/ipc.js';
 import { createMetrics } from '../../../supervisor/metrics.js';
 import { NodeTotals } from '../../../supervisor/node-totals.js';
 import type { SupervisorView } from '../../../supervisor/supervisor-view.js';
-import { familyOf, parseExposition, valueOf } from '../../helpers/prometheus.js';
+import { familyOf, parseExposition, promtoolProblems, requirePromtool, valueOf } from '../../helpers/prometheus.js';
 
 /** The parts of a supervisor that GET /metrics reads, as plain data. */
 function supervisorSnapshot(): SupervisorView {
@@ -88,4 +88,9 @@ t.test('histogram buckets are cumulative and end at the count', async (t) => {
   t.equal(buckets.length, LATENCY_BUCKETS_SECONDS.length + 1);
   for (let i = 1; i < buckets.length; i++) t.ok(buckets[i]!.value >= buckets[i - 1]!.value, `bucket le=${buckets[i]!.labels.le} >= the previous one`);
   t.equal(buckets.at(-1)!.value, valueOf(e, 'propane_request_duration_seconds_count'));
+});
+
+t.test('the exposition passes promtool check metrics', async (t) => {
+  if (!requirePromtool(t)) return;
+  t.equal(promtoolProblems(await createMetrics(supervisorSnapshot()).metrics()), '');
 });

@@ -4,7 +4,7 @@ import { renderStatusTable } from '../../../supervisor/commands/status-table.js'
 
 const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
   slot: 0, pid: 4101, state: 'ready', started_at: '2026-01-01T00:00:00.000Z', restarts: 0, last_exit: null,
-  sessions: { http: 3, websocket: 1 }, event_loop_lag_ms: 0.4, rss_bytes: 52_428_800, hung_kills: 0, next_respawn_at: null, ...over,
+  sessions: { http: 3, websocket: 1 }, sessions_stale: false, event_loop_lag_ms: 0.4, rss_bytes: 52_428_800, hung_kills: 0, next_respawn_at: null, ...over,
 });
 
 function status(workers: WorkerStatus[], reload: StatusPayload['reload']): StatusPayload {
