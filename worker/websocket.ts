@@ -12,6 +12,8 @@ export interface WebSocketSettings {
 
 interface Peer {
   awaitingPongSince: number;
+  /** The upgrade request, whose ids a pong timeout is logged with. */
+  req: IncomingMessage;
 }
 
 /**
@@ -24,23 +26,23 @@ export class WebSocketHub {
   readonly #peers = new Map<WebSocket, Peer>();
   readonly #settings: WebSocketSettings;
   readonly #log: Logger;
-  readonly #onPongTimeout: () => void;
+  readonly #onPongTimeout: (req: IncomingMessage) => void;
   #pingTimer: NodeJS.Timeout | undefined;
 
-  constructor(settings: WebSocketSettings, extraHeaders: () => ReadonlyArray<readonly [string, string]>, log: Logger, onPongTimeout: () => void) {
+  constructor(settings: WebSocketSettings, extraHeaders: (req: IncomingMessage) => ReadonlyArray<readonly [string, string]>, log: Logger, onPongTimeout: (req: IncomingMessage) => void) {
     this.#settings = settings;
     this.#log = log;
     this.#onPongTimeout = onPongTimeout;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-    this.#wss.on('headers', (headers: string[]) => {
-      for (const [name, value] of extraHeaders()) headers.push(`${name}: ${value}`);
+    this.#wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      for (const [name, value] of extraHeaders(req)) headers.push(`${name}: ${value}`);
     });
   }
 
   /** Completes the handshake; `onOpen` runs only when it succeeded (ws answers bad handshakes itself). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onOpen: (ws: WebSocket) => void): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer: Peer = { awaitingPongSince: 0 };
+      const peer: Peer = { awaitingPongSince: 0, req };
       this.#peers.set(ws, peer);
       ws.on('pong', () => void (peer.awaitingPongSince = 0));
       ws.on('error', (err) => logEvent(this.#log, 'debug', 'websocket_error', { err: err.message, code: (err as { code?: string }).code }, 'websocket error'));
@@ -54,7 +56,7 @@ export class WebSocketHub {
     const now = performance.now();
     for (const [ws, peer] of this.#peers) {
       if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs) {
-        this.#onPongTimeout();
+        this.#onPongTimeout(peer.req);
         ws.terminate();
         continue;
       }
@@ -68,7 +70,7 @@ export class WebSocketHub {
     const now = performance.now();
     for (const [ws, peer] of this.#peers) {
       if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs - 1) {
-        this.#onPongTimeout();
+        this.#onPongTimeout(peer.req);
         ws.terminate();
       }
     }
