@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import t from 'tap';
 import { rawConnect, rawGet } from '../../helpers/http.js';
 import type { PropaneRequestContext } from '../../../contracts/app.js';
@@ -14,6 +15,16 @@ const CONTEXT: PropaneRequestContext = {
 };
 const BOTH = { identity: true, trace: true };
 
+/** A server whose responses are PropaneResponses set up by `handle`, and a connection to it; both closed by `t`'s teardown. */
+async function serve(t: { teardown(fn: () => void): void }, handle: (res: PropaneResponse) => void): Promise<Socket> {
+  const server = createServer({ ServerResponse: PropaneResponse }, (_req, res: ServerResponse) => handle(res as PropaneResponse));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const socket = await rawConnect((server.address() as { port: number }).port);
+  t.teardown(() => socket.destroy());
+  return socket;
+}
+
 t.test('renderHeaders writes valid pairs as wire lines and leaves out what node:http would reject', async (t) => {
   t.equal(renderHeaders([['X-Arlen-Node', 'vm'], ['X-Arlen-Cluster', 'a\r\nInjected: yes'], ['Bad Name', 'x'], ['X-Arlen-Worker-Pid', '42']]), 'X-Arlen-Node: vm\r\nX-Arlen-Worker-Pid: 42\r\n');
   t.equal(renderHeaders([]), '');
@@ -21,17 +32,13 @@ t.test('renderHeaders writes valid pairs as wire lines and leaves out what node:
 
 t.test('a PropaneResponse writes its identity, trace and pre-rendered lines after the status line, beside the app\'s own headers', async (t) => {
   t.ok(CAN_PRERENDER, 'this Node has the hook; otherwise the handler falls back to setHeader');
-  const server = createServer({ ServerResponse: PropaneResponse }, (_req, res) => {
-    (res as PropaneResponse).propaneContext = CONTEXT;
-    (res as PropaneResponse).propaneLines = BOTH;
-    (res as PropaneResponse).propaneHeaders = 'X-Arlen-Node: vm\r\n';
+  const socket = await serve(t, (res) => {
+    res.propaneContext = CONTEXT;
+    res.propaneLines = BOTH;
+    res.propaneHeaders = 'X-Arlen-Node: vm\r\n';
     res.setHeader('X-App', '1');
     res.writeHead(201, { 'Content-Type': 'text/plain', 'Content-Length': '3' }).end('ok\n');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => server.close());
-  const socket = await rawConnect((server.address() as { port: number }).port);
-  t.teardown(() => socket.destroy());
   const raw = await rawGet(socket, '/');
   t.ok(
     raw.startsWith(
@@ -46,16 +53,12 @@ t.test('a PropaneResponse writes its identity, trace and pre-rendered lines afte
 });
 
 t.test('an X-Request-Id the app sets itself replaces propane\'s, never doubles it, and its twin follows it', async (t) => {
-  const server = createServer({ ServerResponse: PropaneResponse }, (_req, res) => {
-    (res as PropaneResponse).propaneContext = { ...CONTEXT, requestId: 'made-by-propane' };
-    (res as PropaneResponse).propaneLines = BOTH;
+  const socket = await serve(t, (res) => {
+    res.propaneContext = { ...CONTEXT, requestId: 'made-by-propane' };
+    res.propaneLines = BOTH;
     res.setHeader('X-Request-Id', 'from-app');
     res.end('ok\n');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => server.close());
-  const socket = await rawConnect((server.address() as { port: number }).port);
-  t.teardown(() => socket.destroy());
   const raw = await rawGet(socket, '/');
   t.equal(raw.match(/X-Request-Id: [^\r]*/gi)?.join(','), 'X-Request-Id: from-app');
   t.equal(raw.match(/X-Correlation-Id: [^\r]*/gi)?.join(','), 'X-Correlation-Id: from-app');
@@ -68,15 +71,11 @@ for (const c of [
   { name: 'neither', lines: { identity: false, trace: false }, want: [] },
 ]) {
   t.test(`with ${c.name} on, only those lines are written`, async (t) => {
-    const server = createServer({ ServerResponse: PropaneResponse }, (_req, res) => {
-      (res as PropaneResponse).propaneContext = CONTEXT;
-      (res as PropaneResponse).propaneLines = c.lines;
+    const socket = await serve(t, (res) => {
+      res.propaneContext = CONTEXT;
+      res.propaneLines = c.lines;
       res.end('ok\n');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    t.teardown(() => server.close());
-    const socket = await rawConnect((server.address() as { port: number }).port);
-    t.teardown(() => socket.destroy());
     const raw = await rawGet(socket, '/');
     const names = raw.split('\r\n').map((l) => l.split(':')[0]!.toLowerCase());
     t.same(['x-request-id', 'x-correlation-id', 'traceparent', 'x-trace-id'].filter((n) => names.includes(n)), c.want);
