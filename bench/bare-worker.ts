@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
+import type { PropaneRequest } from '../contracts/app.js';
 import { defaultApp } from '../worker/default-app.js';
 
 /**
@@ -24,6 +25,6 @@ if (cluster.isPrimary) {
   process.once('SIGINT', stop);
 } else {
   const http = how === 'import' ? await import('node:http') : (createRequire(import.meta.url)('node:http') as typeof Http);
-  http.createServer((req, res) => void defaultApp.handler!(req, res)).listen(port, '127.0.0.1');
+  http.createServer((req, res) => void defaultApp.handler!(req as PropaneRequest, res)).listen(port, '127.0.0.1');
   process.on('disconnect', () => process.exit(0));
 }

@@ -1,13 +1,18 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import hello from './hello-app.js';
+import hello, { helloWithHeaders } from './hello-app.js';
 
 /**
  * Plain node:cluster serving the same handler as propane: the baseline
  * http-ratio.ts measures propane against (bench/RESULTS.md).
- * Usage: node dist/bench/baseline-cluster.js <port> <workers> <round_robin|none>
+ * Usage: node dist/bench/baseline-cluster.js <port> <workers> <round_robin|none> [same-bytes JSON]
+ *
+ * With the JSON `{ "headers": {...} }`, the handler also writes those
+ * headers, and the server sends no `Keep-Alive: timeout=5` line (propane's
+ * keep-alive timeout is its own sweep, so it sends none): the same bytes as
+ * propane, which http-ratio.ts checks before timing.
  */
-const [port, workers, policy] = [Number(process.argv[2]), Number(process.argv[3] ?? 2), process.argv[4] ?? 'none'];
+const [port, workers, policy, sameBytes] = [Number(process.argv[2]), Number(process.argv[3] ?? 2), process.argv[4] ?? 'none', process.argv[5]];
 
 if (cluster.isPrimary) {
   cluster.schedulingPolicy = policy === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
@@ -23,6 +28,9 @@ if (cluster.isPrimary) {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } else {
-  createServer(hello).listen(port, '127.0.0.1');
+  const same = sameBytes === undefined ? null : (JSON.parse(sameBytes) as { headers: Record<string, string> });
+  const server = createServer(same ? helloWithHeaders(same.headers) : hello);
+  if (same) server.keepAliveTimeout = 0;
+  server.listen(port, '127.0.0.1');
   process.on('disconnect', () => process.exit(0));
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const runs: Array<[string, string[]]> = [
   ['micro/admission.bench.js', []],
+  ['micro/request-identity.bench.js', []],
   ['http-ratio.js', process.argv.slice(2)],
   ['overload.js', []],
   ['status-latency.js', []],

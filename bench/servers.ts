@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,20 +75,22 @@ export function waitForLine(child: ChildProcess, pred: (line: string) => boolean
   });
 }
 
-export async function startBaseline(workers: number, policy: Policy): Promise<Running> {
+/** Plain node:cluster; with `sameBytesHeaders`, its handler also writes those headers (bench/baseline-cluster.ts). */
+export async function startBaseline(workers: number, policy: Policy, sameBytesHeaders?: Readonly<Record<string, string>>): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run = track(child, `node:cluster ${policy}`, port);
+  const extra = sameBytesHeaders ? [JSON.stringify({ headers: sameBytesHeaders })] : [];
+  const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = track(child, `node:cluster${sameBytesHeaders ? ' same bytes' : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
   return run;
 }
 
-export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = []): Promise<Running> {
+export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], label = ''): Promise<Running> {
   const port = await freePort();
   const statusSocket = join(tmpdir(), `propane-bench-${process.pid}-${port}.sock`);
   const args = [CLI, 'start', HELLO_APP, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() });
-  const run = track(child, `propane ${policy}`, port, statusSocket);
+  const run = track(child, `propane${label ? ` ${label}` : ''} ${policy}`, port, statusSocket);
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -103,4 +106,26 @@ export async function startPropane(workers: number, policy: Policy, extraArgs: s
     await sleep(100);
   }
   return run;
+}
+
+/**
+ * One keep-alive GET / on a fresh connection, as wrk sends it: the whole
+ * answer as it came off the wire, and its header lines in order.
+ */
+export function rawHead(port: number): Promise<{ raw: string; headers: Array<[string, string]> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    let raw = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer from port ${port}`)));
+    socket.once('error', reject);
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      raw += chunk;
+      const end = raw.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: (\d+)/i.exec(raw);
+      if (end < 0 || !length || raw.length < end + 4 + Number(length[1])) return;
+      socket.destroy();
+      const headers = raw.slice(0, end).split('\r\n').slice(1).map((line): [string, string] => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]);
+      resolve({ raw, headers });
+    });
+  });
 }

@@ -85,12 +85,17 @@ export const ClusterConfig = z.strictObject({
   nodeId: z.string().min(1).max(253).optional(),
   expectedNodes: z.int().transform((n) => Math.max(1, n)).default(1),
   observedNodes: z.int().transform((n) => Math.max(0, n)).optional(),
-  emitHeaders: z.boolean().default(true),
+  /** Left unset, the loader resolves it to `enabled`: the X-Arlen-Cluster* headers are for clusters (docs/endpoints.md). */
+  emitHeaders: z.boolean().optional(),
   membership: Membership.prefault({}),
 });
 
 export const Observability = z.strictObject({
   readinessRequiresClusterQuorum: z.boolean().default(false),
+  /** traceparent and X-Trace-Id on responses (docs/observability.md, "Request identity and trace context"). */
+  tracePropagationEnabled: z.boolean().default(true),
+  /** X-Request-Id and X-Correlation-Id on responses; the id is made and logged either way. */
+  responseIdentityHeadersEnabled: z.boolean().default(true),
 });
 
 /** What a security profile decides; each profile is a preset of these (shared/config/profiles.ts). */
@@ -134,6 +139,7 @@ export const Config = ConfigInput.safeExtend({
     // Already clamped by ConfigInput's transform; restated without it, so the JSON Schema that workers check can express it.
     expectedNodes: z.int().min(1).default(1),
     observedNodes: z.int().min(0),
+    emitHeaders: z.boolean(),
   }),
 });
 export type Config = z.infer<typeof Config>;

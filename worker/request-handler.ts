@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PropaneRequest } from '../contracts/app.js';
 import type { Logger } from '../shared/log.js';
-import { randomUUID } from '../shared/lazy-crypto.js';
 import { logEvent } from '../shared/log.js';
 import type { LoadedApp } from './app-loader.js';
 import { serveBuiltin } from './builtin-endpoints.js';
 import type { ClusterView } from './cluster-view.js';
 import { connOf, type Conn } from './connection.js';
 import { CAN_PRERENDER, PropaneResponse, renderHeaders } from './propane-response.js';
+import { attachContext, contextOf, identify, logFields, responseHeaderPairs, type IdentityHeaderSettings } from './request-identity.js';
 import type { WorkerCounters } from './stats.js';
 
 export interface RequestContext {
@@ -16,12 +17,10 @@ export interface RequestContext {
   log: Logger;
   isDraining: () => boolean;
   securityHeaders: boolean;
+  identityHeaders: IdentityHeaderSettings;
   trustedProxy: boolean;
   clusterzToken: string | null;
 }
-
-/** Request ids we echo must be safe in a header and in a log line. */
-const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 
 const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],
@@ -29,7 +28,7 @@ const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Referrer-Policy', 'no-referrer'],
 ];
 
-/** The hot path: stamp the connection, add the propane headers, then built-ins or the app. */
+/** The hot path: stamp the connection, identify the request, add the propane headers, then built-ins or the app. */
 export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: IncomingMessage, res: ServerResponse): void {
   const startedAt = performance.now();
   if (conn) {
@@ -38,21 +37,20 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
     conn.reqStartedAt = startedAt;
     conn.headerStartedAt = 0;
   }
-  const incoming = req.headers['x-request-id'];
-  const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const context = identify(req.headers);
+  attachContext(req, context);
   if (CAN_PRERENDER && res instanceof PropaneResponse) {
-    // REQUEST_ID admits only header-safe characters, so the id can be written as is.
-    res.propaneRequestId = requestId;
+    res.propaneContext = context;
+    res.propaneLines = ctx.identityHeaders;
     res.propaneHeaders = renderedHeaders(ctx);
   } else {
-    res.setHeader('X-Request-Id', requestId);
+    for (const [name, value] of responseHeaderPairs(context, ctx.identityHeaders)) res.setHeader(name, value);
     for (const [name, value] of ctx.view.headers) res.setHeader(name, value);
     if (ctx.securityHeaders) for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   }
   if (ctx.isDraining()) res.shouldKeepAlive = false;
 
   (res as TimedResponse)[kStartedAt] = startedAt;
-  (res as TimedResponse)[kRequestId] = requestId;
   res.on('close', (ctx as ListenerHolder)[kOnClose] ??= onResponseClose(ctx));
 
   const url = req.url ?? '/';
@@ -66,10 +64,10 @@ export function handleRequest(ctx: RequestContext, conn: Conn | undefined, req: 
     return;
   }
   try {
-    const result = handler(req, res);
-    if (result instanceof Promise) result.catch((err: unknown) => failRequest(ctx, res, requestId, err));
+    const result = handler(req as PropaneRequest, res);
+    if (result instanceof Promise) result.catch((err: unknown) => failRequest(ctx, res, err));
   } catch (err) {
-    failRequest(ctx, res, requestId, err);
+    failRequest(ctx, res, err);
   }
 }
 
@@ -87,10 +85,9 @@ function settleAfterResponse(conn: Conn, req: IncomingMessage): void {
 }
 
 const kStartedAt = Symbol('propane.startedAt');
-const kRequestId = Symbol('propane.requestId');
 const kOnClose = Symbol('propane.onResponseClose');
 const kRendered = Symbol('propane.renderedHeaders');
-type TimedResponse = ServerResponse & { [kStartedAt]?: number; [kRequestId]?: string };
+type TimedResponse = ServerResponse & { [kStartedAt]?: number };
 type ListenerHolder = RequestContext & { [kOnClose]?: (this: ServerResponse) => void };
 type RenderCache = RequestContext & { [kRendered]?: { pairs: ReadonlyArray<readonly [string, string]>; text: string } };
 
@@ -125,8 +122,7 @@ function onResponseClose(ctx: RequestContext): (this: ServerResponse) => void {
 function logRequest(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, seconds: number): void {
   const forwarded = ctx.trustedProxy ? req.headers['x-forwarded-for'] : undefined;
   const client = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : req.socket.remoteAddress;
-  const requestId = (res as TimedResponse)[kRequestId];
-  logEvent(ctx.log, 'debug', 'request', { request_id: requestId, method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
+  logEvent(ctx.log, 'debug', 'request', { ...logFields(contextOf(req)), method: req.method, url: req.url, status: res.statusCode, duration_ms: seconds * 1000, client }, 'request');
 }
 
 function markIdle(conn: Conn): void {
@@ -136,9 +132,9 @@ function markIdle(conn: Conn): void {
   conn.bytesReadAtIdle = conn.socket.bytesRead;
 }
 
-/** An app error answers 500 and is logged with the request id; the worker keeps serving. */
-function failRequest(ctx: RequestContext, res: ServerResponse, requestId: string, err: unknown): void {
-  logEvent(ctx.log, 'error', 'app_error', { request_id: requestId, err }, 'the app threw while handling a request');
+/** An app error answers 500 and is logged with the request's ids; the worker keeps serving. */
+function failRequest(ctx: RequestContext, res: ServerResponse, err: unknown): void {
+  logEvent(ctx.log, 'error', 'app_error', { ...logFields(contextOf(res.req)), err }, 'the app threw while handling a request');
   if (!res.headersSent) {
     res.shouldKeepAlive = false;
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal server error\n');

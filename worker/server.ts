@@ -13,11 +13,12 @@ import { attachConn, connOf, type Conn } from './connection.js';
 import { answerMalformedRequest } from './malformed-http.js';
 import { PropaneResponse } from './propane-response.js';
 import { handleRequest } from './request-handler.js';
+import { contextOf } from './request-identity.js';
 import { SessionRefusal } from './session-refusal.js';
 import type { WorkerCounters } from './stats.js';
 import { NODE_HTTP_TIMEOUTS_OFF, TimeoutSweeper } from './timeout-sweeper.js';
 import { WebSocketHub } from './websocket.js';
-import { handleUpgrade, type WebSocketUpgradeDeps } from './websocket-upgrade.js';
+import { handleUpgrade, handshakeHeaders, type WebSocketUpgradeDeps } from './websocket-upgrade.js';
 
 export interface WorkerServerDeps {
   config: Config;
@@ -47,17 +48,18 @@ export class WorkerServer {
   constructor(deps: WorkerServerDeps) {
     this.#deps = deps;
     const { config, app, view, counters, log } = deps;
-    this.#sweeper = new TimeoutSweeper(config.timeouts, this.#conns, { view, counters, log });
-    this.#refusal = new SessionRefusal(this.#sweeper.limits.header, { view, counters, log });
+    const identityHeaders = { identity: config.observability.responseIdentityHeadersEnabled, trace: config.observability.tracePropagationEnabled };
+    this.#sweeper = new TimeoutSweeper(config.timeouts, this.#conns, { view, counters, log, identityHeaders });
+    this.#refusal = new SessionRefusal(this.#sweeper.limits.header, { view, counters, log, identityHeaders });
     this.#hub = new WebSocketHub(
       {
         maxPayloadBytes: config.websocket.maxPayloadBytes,
         pingIntervalMs: config.websocket.pingIntervalSeconds * 1000,
         pongTimeoutMs: config.websocket.pongTimeoutSeconds * 1000,
       },
-      () => view.headers,
+      (req) => handshakeHeaders(req, identityHeaders, view),
       log,
-      () => this.#sweeper.count('pong'),
+      (req) => this.#sweeper.count('pong', contextOf(req)),
     );
     const ctx = {
       app,
@@ -66,10 +68,11 @@ export class WorkerServer {
       log,
       isDraining: () => this.#draining,
       securityHeaders: config.security.securityHeaders,
+      identityHeaders,
       trustedProxy: config.security.trustedProxy,
       clusterzToken: config.security.clusterzRequiresToken ? config.status.token : null,
     };
-    const upgrade: WebSocketUpgradeDeps = { app, view, counters, admission: deps.admission.websocket, hub: this.#hub, refusal: this.#refusal, releasePermit: (kind) => this.#releasePermit(kind) };
+    const upgrade: WebSocketUpgradeDeps = { app, view, counters, admission: deps.admission.websocket, hub: this.#hub, refusal: this.#refusal, releasePermit: (kind) => this.#releasePermit(kind), identityHeaders };
     this.#listener = createNetServer({ pauseOnConnect: true }, (socket) => this.#onConnection(socket));
     this.#http = createHttpServer({ ...NODE_HTTP_TIMEOUTS_OFF, ServerResponse: PropaneResponse }, (req, res) => handleRequest(ctx, connOf(req.socket), req, res));
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(upgrade, req, socket as Socket, head));

@@ -1,9 +1,11 @@
+import type { PropaneRequestContext } from '../contracts/app.js';
 import type { Config } from '../contracts/config.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Conn } from './connection.js';
 import { endWithRawResponse, TIMEOUT_BODY } from './raw-responses.js';
+import { contextOf, freshIdentity, logFields, responseHeaderPairs, type IdentityHeaderSettings } from './request-identity.js';
 import type { TimeoutReason, WorkerCounters } from './stats.js';
 import { sweepIntervalMs, sweepTimeouts, type TimeoutLimitsMs } from './timeouts.js';
 
@@ -17,6 +19,7 @@ export interface TimeoutSweeperDeps {
   view: ClusterView;
   counters: WorkerCounters;
   log: Logger;
+  identityHeaders: IdentityHeaderSettings;
 }
 
 /**
@@ -46,12 +49,15 @@ export class TimeoutSweeper {
     this.#timer ??= setInterval(() => this.#sweep(), sweepIntervalMs(this.limits)).unref();
   }
 
-  /** Counts and logs a cut made here or elsewhere (a WebSocket that missed its pong). */
-  count(reason: TimeoutReason): void {
+  /**
+   * Counts and logs a cut made here or elsewhere (a WebSocket that missed its
+   * pong); the line carries the ids of the request cut, when one was parsed.
+   */
+  count(reason: TimeoutReason, context: PropaneRequestContext | undefined): void {
     const total = ++this.#deps.counters.timeouts[reason];
     const suppressed = this.#rateLimit.admit(reason, Date.now());
     if (suppressed >= 0) {
-      logEvent(this.#deps.log, 'info', 'timeout', { reason, suppressed_since_last: suppressed, timeouts_total: total }, `connection timed out (${reason})`);
+      logEvent(this.#deps.log, 'info', 'timeout', { reason, suppressed_since_last: suppressed, timeouts_total: total, ...logFields(context) }, `connection timed out (${reason})`);
     }
   }
 
@@ -63,10 +69,13 @@ export class TimeoutSweeper {
 
   #sweep(): void {
     for (const { conn, reason, answer408 } of sweepTimeouts(this.#conns, performance.now(), this.limits)) {
-      this.count(reason);
+      // A request in progress (body, write) was parsed and has its ids; headers that never completed have none.
+      const context = contextOf(conn.req);
+      this.count(reason, context);
       conn.closed = true;
       if (answer408 && conn.socket.writable) {
-        endWithRawResponse(conn.socket, '408 Request Timeout', TIMEOUT_BODY, [['X-Arlen-Timeout-Reason', reason], ...this.#deps.view.headers]);
+        const identity = responseHeaderPairs(context ?? freshIdentity(), this.#deps.identityHeaders);
+        endWithRawResponse(conn.socket, '408 Request Timeout', TIMEOUT_BODY, [['X-Arlen-Timeout-Reason', reason], ...identity, ...this.#deps.view.headers]);
       } else {
         conn.socket.destroy();
       }

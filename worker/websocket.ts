@@ -13,6 +13,8 @@ export interface WebSocketSettings {
 
 interface Peer {
   awaitingPongSince: number;
+  /** The upgrade request, whose ids a pong timeout is logged with. */
+  req: IncomingMessage;
 }
 
 /**
@@ -22,14 +24,14 @@ interface Peer {
  */
 export class WebSocketHub {
   #wss: WebSocketServer | undefined;
-  readonly #extraHeaders: () => ReadonlyArray<readonly [string, string]>;
+  readonly #extraHeaders: (req: IncomingMessage) => ReadonlyArray<readonly [string, string]>;
   readonly #peers = new Map<WebSocket, Peer>();
   readonly #settings: WebSocketSettings;
   readonly #log: Logger;
-  readonly #onPongTimeout: () => void;
+  readonly #onPongTimeout: (req: IncomingMessage) => void;
   #pingTimer: NodeJS.Timeout | undefined;
 
-  constructor(settings: WebSocketSettings, extraHeaders: () => ReadonlyArray<readonly [string, string]>, log: Logger, onPongTimeout: () => void) {
+  constructor(settings: WebSocketSettings, extraHeaders: (req: IncomingMessage) => ReadonlyArray<readonly [string, string]>, log: Logger, onPongTimeout: (req: IncomingMessage) => void) {
     this.#settings = settings;
     this.#log = log;
     this.#onPongTimeout = onPongTimeout;
@@ -46,8 +48,8 @@ export class WebSocketHub {
     if (this.#wss) return this.#wss;
     const ws = createRequire(import.meta.url)('ws') as typeof import('ws');
     const wss = new ws.WebSocketServer({ noServer: true, maxPayload: this.#settings.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-    wss.on('headers', (headers: string[]) => {
-      for (const [name, value] of this.#extraHeaders()) headers.push(`${name}: ${value}`);
+    wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      for (const [name, value] of this.#extraHeaders(req)) headers.push(`${name}: ${value}`);
     });
     return (this.#wss = wss);
   }
@@ -55,7 +57,7 @@ export class WebSocketHub {
   /** Completes the handshake; `onOpen` runs only when it succeeded (ws answers bad handshakes itself). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onOpen: (ws: WebSocket) => void): void {
     this.#server().handleUpgrade(req, socket, head, (ws) => {
-      const peer: Peer = { awaitingPongSince: 0 };
+      const peer: Peer = { awaitingPongSince: 0, req };
       this.#peers.set(ws, peer);
       ws.on('pong', () => void (peer.awaitingPongSince = 0));
       ws.on('error', (err) => logEvent(this.#log, 'debug', 'websocket_error', { err: err.message, code: (err as { code?: string }).code }, 'websocket error'));
@@ -69,7 +71,7 @@ export class WebSocketHub {
     const now = performance.now();
     for (const [ws, peer] of this.#peers) {
       if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs) {
-        this.#onPongTimeout();
+        this.#onPongTimeout(peer.req);
         ws.terminate();
         continue;
       }
@@ -83,7 +85,7 @@ export class WebSocketHub {
     const now = performance.now();
     for (const [ws, peer] of this.#peers) {
       if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs - 1) {
-        this.#onPongTimeout();
+        this.#onPongTimeout(peer.req);
         ws.terminate();
       }
     }

@@ -42,5 +42,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('ARLEN_CLUSTER_ETCD_USERNAME', 'cluster.membership.etcd.username', 'string'),
   bind('ARLEN_CLUSTER_ETCD_PASSWORD', 'cluster.membership.etcd.password', 'string'),
   bind('ARLEN_READINESS_REQUIRES_CLUSTER_QUORUM', 'observability.readinessRequiresClusterQuorum', 'boolean'),
+  bind('ARLEN_TRACE_PROPAGATION_ENABLED', 'observability.tracePropagationEnabled', 'boolean'),
+  bind('ARLEN_RESPONSE_IDENTITY_HEADERS_ENABLED', 'observability.responseIdentityHeadersEnabled', 'boolean'),
   bind('ARLEN_SECURITY_PROFILE', 'securityProfile', 'string'),
 ];

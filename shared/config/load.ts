@@ -91,6 +91,7 @@ export function loadConfig(opts: LoadOptions): LoadedConfig {
       ...input.cluster,
       nodeId: input.cluster.nodeId ?? hostname(),
       observedNodes: input.cluster.observedNodes ?? input.cluster.expectedNodes,
+      emitHeaders: input.cluster.emitHeaders ?? input.cluster.enabled,
     },
   });
   const risks = findRisks(config);

@@ -19,6 +19,13 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * X-Arlen-Worker-Pid tells a test which worker answered. On a single node the
+ * cluster headers are off by default (cluster.emitHeaders follows
+ * cluster.enabled), so a test that needs to know turns them on.
+ */
+export const WORKER_PID_HEADERS = { ARLEN_CLUSTER_EMIT_HEADERS: 'true' } as const;
+
 export interface StartOptions {
   app?: string;
   workers?: number;

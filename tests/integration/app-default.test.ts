@@ -2,11 +2,11 @@ import t from 'tap';
 import { WebSocket } from 'ws';
 import { slowDelayMs } from '../../worker/default-app.js';
 import { httpGet } from '../helpers/http.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { openWebSocket } from '../helpers/websocket.js';
 
 t.test('the embedded app serves /, /slow, POST /echo and a WebSocket echo at /ws', async (t) => {
-  const node = await startPropane(t, { workers: 1 });
+  const node = await startPropane(t, { workers: 1, env: WORKER_PID_HEADERS });
 
   const root = await httpGet(node.port, '/');
   t.equal(root.status, 200);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import t from 'tap';
 import { httpGet, rawConnect, sendRaw } from '../helpers/http.js';
 import { startPropane } from '../helpers/propane.js';
@@ -10,7 +11,7 @@ const CONFIG = {
   runtimeLimits: { maxConcurrentHTTPSessions: 1 },
 };
 
-t.test('with cluster.emitHeaders (the default) every response carries the six cluster headers', async (t) => {
+t.test('with cluster.enabled, cluster.emitHeaders defaults to true and every response carries the six cluster headers', async (t) => {
   const node = await startPropane(t, { workers: 1, config: CONFIG });
   const [pid] = await node.readyWorkerPids();
   const want = {
@@ -43,7 +44,7 @@ t.test('with cluster.emitHeaders (the default) every response carries the six cl
   t.same(pick(busy.headers), want, 'the 503');
 });
 
-t.test('with cluster.emitHeaders false no response carries them', async (t) => {
+t.test('with cluster.emitHeaders false, an enabled cluster\'s responses carry none of them', async (t) => {
   const node = await startPropane(t, { workers: 1, config: { ...CONFIG, cluster: { ...CONFIG.cluster, emitHeaders: false } } });
   for (const path of ['/', '/nope', '/readyz']) {
     const res = await httpGet(node.port, path);
@@ -53,4 +54,31 @@ t.test('with cluster.emitHeaders false no response carries them', async (t) => {
   t.equal(timeout.status, 408);
   t.same(NAMES.filter((n) => n in timeout.headers), [], 'the 408');
   t.equal(timeout.headers['x-arlen-timeout-reason'], 'header');
+});
+
+t.test('on a single node no response carries them by default; an explicit true brings them back, from the file or the environment', async (t) => {
+  const single = { timeouts: CONFIG.timeouts, runtimeLimits: CONFIG.runtimeLimits };
+  const quiet = await startPropane(t, { workers: 1, config: single });
+  for (const path of ['/', '/nope', '/healthz']) {
+    const res = await httpGet(quiet.port, path);
+    t.same(NAMES.filter((n) => n in res.headers), [], `GET ${path} (cluster.enabled false)`);
+  }
+  const timeout = await sendRaw(quiet.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+  t.equal(timeout.status, 408);
+  t.same(NAMES.filter((n) => n in timeout.headers), [], 'the 408');
+
+  for (const [how, opts] of [
+    ['cluster.emitHeaders true in the file', { config: { ...single, cluster: { emitHeaders: true } } }],
+    ['ARLEN_CLUSTER_EMIT_HEADERS=true', { config: single, env: { ARLEN_CLUSTER_EMIT_HEADERS: 'true' } }],
+  ] as const) {
+    const node = await startPropane(t, { workers: 1, ...opts });
+    const [pid] = await node.readyWorkerPids();
+    const res = await httpGet(node.port, '/');
+    t.same(
+      Object.fromEntries(NAMES.map((n) => [n, res.headers[n]])),
+      { 'x-arlen-cluster': 'default', 'x-arlen-node': hostname(), 'x-arlen-worker-pid': String(pid), 'x-arlen-cluster-status': 'single_node', 'x-arlen-cluster-observed-nodes': '1', 'x-arlen-cluster-expected-nodes': '1' },
+      how,
+    );
+    await node.stop();
+  }
 });

@@ -49,7 +49,8 @@ t.test('/clusterz reports the cluster, its quorum, coordination, node-wide sessi
 
 t.test('/clusterz follows the quorum rule for each configuration', async (t) => {
   const rows: Array<{ name: string; cluster: Record<string, unknown>; quorum: Record<string, unknown> }> = [
-    { name: 'single_node when clustering is off', cluster: { enabled: false, expectedNodes: 3, observedNodes: 0 }, quorum: { status: 'single_node', met: true, observed_nodes: 0, expected_nodes: 3 } },
+    // A single node sends no cluster headers unless asked (cluster.emitHeaders follows cluster.enabled).
+    { name: 'single_node when clustering is off', cluster: { enabled: false, emitHeaders: true, expectedNodes: 3, observedNodes: 0 }, quorum: { status: 'single_node', met: true, observed_nodes: 0, expected_nodes: 3 } },
     { name: 'nominal when all expected nodes are observed', cluster: { enabled: true, expectedNodes: 2 }, quorum: { status: 'nominal', met: true, observed_nodes: 2, expected_nodes: 2 } },
     { name: 'partitioned when none is observed', cluster: { enabled: true, expectedNodes: 2, observedNodes: 0 }, quorum: { status: 'partitioned', met: false, observed_nodes: 0, expected_nodes: 2 } },
   ];

@@ -31,8 +31,8 @@ t.test('propane config --json prints every default, integers as integers', async
   t.same(c.propane.crashLoop, { maxRestarts: 5, windowSeconds: 60, maxBackoffSeconds: 30, stableSeconds: 30 });
   t.match(c.propane, { reloadOverlapSeconds: 1, readyTimeoutSeconds: 30, workerTimeoutSeconds: 30 });
   t.same(c.websocket, { maxPayloadBytes: 16777216, pingIntervalSeconds: 30, pongTimeoutSeconds: 10 });
-  t.match(c.cluster, { enabled: false, name: 'default', expectedNodes: 1, observedNodes: 1, emitHeaders: true, membership: { source: 'static', leaseSeconds: 5, etcd: { endpoints: [], prefix: '/propane/' } } });
-  t.equal(c.observability.readinessRequiresClusterQuorum, false);
+  t.match(c.cluster, { enabled: false, name: 'default', expectedNodes: 1, observedNodes: 1, emitHeaders: false, membership: { source: 'static', leaseSeconds: 5, etcd: { endpoints: [], prefix: '/propane/' } } });
+  t.same(c.observability, { readinessRequiresClusterQuorum: false, tracePropagationEnabled: true, responseIdentityHeadersEnabled: true });
   t.equal(c.securityProfile, 'balanced');
   t.same(c.status, { socket: './propane.sock', host: '127.0.0.1', port: null, token: null });
 });
@@ -60,7 +60,20 @@ t.test('ARLEN_* variables set their keys; MOJOOBJC_* legacy names are read when 
   t.equal(both.runtimeLimits.maxConcurrentHTTPSessions, 10);
   t.equal(both.cluster.observedNodes, 0);
   const arlen = await configJson([], { ARLEN_PROPANE_WORKERS: '3', ARLEN_HOST: '127.0.0.2', ARLEN_PORT: '3100', ARLEN_HEADER_TIMEOUT_SECONDS: '2', ARLEN_BODY_TIMEOUT_SECONDS: '3', ARLEN_IDLE_TIMEOUT_SECONDS: '4', ARLEN_WRITE_TIMEOUT_SECONDS: '6', ARLEN_CLUSTER_ENABLED: 'true', ARLEN_CLUSTER_NAME: 'eu', ARLEN_CLUSTER_NODE_ID: 'n1', ARLEN_CLUSTER_EXPECTED_NODES: '2' });
-  t.match(arlen, { workers: 3, host: '127.0.0.2', port: 3100, timeouts: { headerSeconds: 2, bodySeconds: 3, idleSeconds: 4, writeSeconds: 6 }, cluster: { enabled: true, name: 'eu', nodeId: 'n1', expectedNodes: 2, observedNodes: 2 } });
+  t.match(arlen, { workers: 3, host: '127.0.0.2', port: 3100, timeouts: { headerSeconds: 2, bodySeconds: 3, idleSeconds: 4, writeSeconds: 6 }, cluster: { enabled: true, name: 'eu', nodeId: 'n1', expectedNodes: 2, observedNodes: 2, emitHeaders: true } });
+});
+
+t.test('cluster.emitHeaders prints resolved: the value of cluster.enabled unless set, an explicit value from the file or ARLEN_CLUSTER_EMIT_HEADERS winning', async (t) => {
+  t.equal((await configJson([])).cluster.emitHeaders, false, 'a single node');
+  t.equal((await configJson([], { ARLEN_CLUSTER_ENABLED: 'true' })).cluster.emitHeaders, true, 'a cluster');
+  const cluster = configFile('cluster.json', { cluster: { enabled: true } });
+  t.equal((await configJson(['--config', cluster], { ARLEN_CLUSTER_EMIT_HEADERS: 'false' })).cluster.emitHeaders, false, 'the environment beats the follow-the-cluster default');
+  const off = configFile('off.json', { cluster: { enabled: true, emitHeaders: false } });
+  t.equal((await configJson(['--config', off])).cluster.emitHeaders, false, 'so does the file');
+  const on = configFile('on.json', { cluster: { emitHeaders: true } });
+  t.equal((await configJson(['--config', on])).cluster.emitHeaders, true, 'a single node can turn them on');
+  const flags = await configJson([], { ARLEN_TRACE_PROPAGATION_ENABLED: 'false', MOJOOBJC_RESPONSE_IDENTITY_HEADERS_ENABLED: 'off' });
+  t.same(flags.observability, { readinessRequiresClusterQuorum: false, tracePropagationEnabled: false, responseIdentityHeadersEnabled: false }, 'the observability switches from the environment, legacy name included');
 });
 
 t.test('an unknown key exits 2 and says did you mean', async (t) => {

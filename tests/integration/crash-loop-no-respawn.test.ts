@@ -1,7 +1,7 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
 import { fixtureApp } from '../helpers/paths.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { sleep, within } from '../helpers/wait.js';
 
 // `--no-respawn` disables respawning (docs/operations.md). A worker that
@@ -9,7 +9,7 @@ import { sleep, within } from '../helpers/wait.js';
 // 1, since with nothing to respawn it could never serve again.
 
 t.test('with --no-respawn a worker that dies is not replaced; the others keep serving', async (t) => {
-  const node = await startPropane(t, { workers: 2, args: ['--no-respawn'] });
+  const node = await startPropane(t, { workers: 2, args: ['--no-respawn'], env: WORKER_PID_HEADERS });
   const [victim, survivor] = await node.readyWorkerPids();
   const from = node.logs.length;
   process.kill(victim!, 'SIGKILL');

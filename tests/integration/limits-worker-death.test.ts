@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
 import { fixtureApp } from '../helpers/paths.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { admitSessions, closeAll, openSession } from '../helpers/sessions.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -9,7 +9,7 @@ const LIMIT = 4;
 
 for (const how of ['SIGKILL', 'crash'] as const) {
   t.test(`a worker that dies by ${how} releases its sessions at once, and its respawn neither leaks nor double-counts`, async (t) => {
-    const node = await startPropane(t, { app: fixtureApp('crashes-on-request.cjs'), workers: 2, args: ['--max-http-sessions', String(LIMIT), '--scheduling-policy', 'round_robin', '--respawn-delay-ms', '100'] });
+    const node = await startPropane(t, { app: fixtureApp('crashes-on-request.cjs'), workers: 2, args: ['--max-http-sessions', String(LIMIT), '--scheduling-policy', 'round_robin', '--respawn-delay-ms', '100'], env: WORKER_PID_HEADERS });
     const held: Socket[] = [];
     t.teardown(() => closeAll(held));
 

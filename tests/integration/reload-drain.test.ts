@@ -2,7 +2,7 @@ import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
 import { waitGone } from '../helpers/processes.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { tempFile } from '../helpers/temp.js';
 
 // The drain of an old worker in a reload (docs/operations.md): in-flight
@@ -10,7 +10,7 @@ import { tempFile } from '../helpers/temp.js';
 // gracefulShutdownSeconds, and a worker that will not exit is killed.
 
 t.test('a request in flight on the old worker during a reload is answered, with Connection: close', async (t) => {
-  const node = await startPropane(t, { workers: 1, config: { propane: { reloadOverlapSeconds: 0, gracefulShutdownSeconds: 10 } } });
+  const node = await startPropane(t, { workers: 1, config: { propane: { reloadOverlapSeconds: 0, gracefulShutdownSeconds: 10 } }, env: WORKER_PID_HEADERS });
   const [old] = await node.readyWorkerPids();
   const inflight = httpGet(node.port, '/slow?ms=2500', { timeoutMs: 20_000 });
   await node.waitForStatus((s) => s.totals.sessions.http === 1, 10_000);

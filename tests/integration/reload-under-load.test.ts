@@ -3,7 +3,7 @@ import { runCli } from '../helpers/cli.js';
 import { withLoadLock } from '../helpers/load-lock.js';
 import { describeLoad, failures, startLoad, type LoadOptions } from '../helpers/load.js';
 import { waitGone } from '../helpers/processes.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 
 // Under sustained load a reload fails no request: no 5xx, no reset, no
 // refused connection (docs/operations.md). Both load shapes, both scheduling
@@ -24,6 +24,7 @@ for (const policy of ['none', 'round_robin'] as const) {
         workers: WORKERS,
         args: ['--scheduling-policy', policy],
         config: { propane: { reloadOverlapSeconds: 0.2, gracefulShutdownSeconds: 5 } },
+        env: WORKER_PID_HEADERS,
       });
       const before = await node.readyWorkerPids();
       t.equal(before.length, WORKERS);

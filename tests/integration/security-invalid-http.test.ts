@@ -1,9 +1,9 @@
 import t from 'tap';
 import { httpGet, sendRaw } from '../helpers/http.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 
 t.test('malformed HTTP gets a clear 400 or 431 and the worker keeps serving', async (t) => {
-  const node = await startPropane(t, { workers: 1 });
+  const node = await startPropane(t, { workers: 1, env: WORKER_PID_HEADERS });
   const [pid] = await node.readyWorkerPids();
   const rows: Array<{ name: string; bytes: string; status: number; body: string }> = [
     { name: 'a malformed request line', bytes: 'HELLO\r\n\r\n', status: 400, body: 'bad request\n' },

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { StatusPayload } from '../../contracts/status.js';
 import { httpGet } from '../helpers/http.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 
 t.test('propane start serves the embedded app from every worker and reports them in /status', async (t) => {
-  const node = await startPropane(t, { workers: 2 });
+  const node = await startPropane(t, { workers: 2, env: WORKER_PID_HEADERS });
   const res = await httpGet(node.port, '/');
   t.equal(res.status, 200);
   t.match(res.body, /^hello from propane worker \d+\n$/);

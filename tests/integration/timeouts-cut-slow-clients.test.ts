@@ -46,7 +46,11 @@ t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut,
     t.equal(res.status, 408);
     t.equal(res.headers['x-arlen-timeout-reason'], 'header');
     t.equal(res.headers.connection, 'close');
-    t.equal(res.headers['x-arlen-cluster'], 'default', 'the 408 carries the cluster headers');
+    t.match(res.headers['x-request-id'], /^[0-9a-f]{32}$/, 'no request was parsed: the 408 carries a fresh id');
+    t.equal(res.headers['x-correlation-id'], res.headers['x-request-id']);
+    t.match(res.headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/, 'and a new trace');
+    t.equal(res.headers['x-trace-id'], String(res.headers.traceparent).slice(3, 35));
+    t.equal(res.headers['x-arlen-cluster'], undefined, 'no cluster headers on a single node by default');
     t.equal(res.body, 'request timeout\n');
     t.ok(res.closed, 'the worker closes the socket after the 408');
   });
@@ -62,9 +66,13 @@ t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut,
   });
 
   t.test('a body not complete within bodySeconds gets 408 with reason body, then the socket closes', async (t) => {
-    const res = await cutAnswer(t, node.port, 'POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly ten..');
+    const trace = '0af7651916cd43dd8448eb211c80319c';
+    const res = await cutAnswer(t, node.port, `POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: slow-body-1\r\ntraceparent: 00-${trace}-b7ad6b7169203331-01\r\nContent-Length: 100\r\n\r\nonly ten..`);
     t.equal(res.status, 408);
     t.equal(res.headers['x-arlen-timeout-reason'], 'body');
+    t.equal(res.headers['x-request-id'], 'slow-body-1', 'the request was parsed: the 408 carries its id');
+    t.equal(res.headers['x-correlation-id'], 'slow-body-1');
+    t.match(res.headers.traceparent, new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`), 'and continues its trace');
     t.equal(res.headers.connection, 'close');
     t.equal(res.body, 'request timeout\n');
     t.ok(res.closed, 'the worker closes the socket after the 408');

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { httpGet, rawConnect, readUntil } from '../helpers/http.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { within } from '../helpers/wait.js';
 import { openWebSocket } from '../helpers/websocket.js';
 
@@ -63,6 +63,7 @@ t.test('WebSocket sessions are kept honest and the worker survives bad peers', a
   const node = await startPropane(t, {
     workers: 1,
     config: { websocket: { maxPayloadBytes: MAX_PAYLOAD, pingIntervalSeconds: 1, pongTimeoutSeconds: 1 } },
+    env: WORKER_PID_HEADERS,
   });
   const pid = (await httpGet(node.port, '/')).headers['x-arlen-worker-pid'];
 

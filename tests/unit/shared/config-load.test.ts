@@ -38,9 +38,9 @@ t.test('every config key has its documented default', async (t) => {
   t.same(c.websocket, { maxPayloadBytes: 16 * 1024 * 1024, pingIntervalSeconds: 30, pongTimeoutSeconds: 10 });
   t.match(c.propane, { gracefulShutdownSeconds: 10, respawnDelayMs: 250, reloadOverlapSeconds: 1, readyTimeoutSeconds: 30, workerTimeoutSeconds: 30, maxWorkerMemoryMB: 0 });
   t.same(c.propane.crashLoop, { maxRestarts: 5, windowSeconds: 60, maxBackoffSeconds: 30, stableSeconds: 30 });
-  t.match(c.cluster, { enabled: false, name: 'default', nodeId: hostname(), expectedNodes: 1, observedNodes: 1, emitHeaders: true });
+  t.match(c.cluster, { enabled: false, name: 'default', nodeId: hostname(), expectedNodes: 1, observedNodes: 1, emitHeaders: false });
   t.same(c.cluster.membership, { source: 'static', leaseSeconds: 5, etcd: { endpoints: [], prefix: '/propane/' } });
-  t.same(c.observability, { readinessRequiresClusterQuorum: false });
+  t.same(c.observability, { readinessRequiresClusterQuorum: false, tracePropagationEnabled: true, responseIdentityHeadersEnabled: true });
   t.equal(c.securityProfile, 'balanced');
   t.same(c.status, { socket: './propane.sock', host: '127.0.0.1', port: null, token: null });
   t.ok(Object.isFrozen(c) && Object.isFrozen(c.runtimeLimits), 'the result is deep-frozen');
@@ -66,6 +66,15 @@ for (const c of [
   { name: 'expectedNodes is clamped to at least 1', in: { file: { cluster: { expectedNodes: 0 } } }, get: (x: ReturnType<typeof load>) => x.cluster.expectedNodes, want: 1 },
   { name: 'observedNodes defaults to expectedNodes', in: { file: { cluster: { expectedNodes: 3 } } }, get: (x: ReturnType<typeof load>) => x.cluster.observedNodes, want: 3 },
   { name: 'observedNodes is clamped to at least 0', in: { env: { ARLEN_CLUSTER_OBSERVED_NODES: '-2' } }, get: (x: ReturnType<typeof load>) => x.cluster.observedNodes, want: 0 },
+  { name: 'emitHeaders follows cluster.enabled when unset', in: { file: { cluster: { enabled: true } } }, get: (x: ReturnType<typeof load>) => x.cluster.emitHeaders, want: true },
+  { name: 'emitHeaders follows ARLEN_CLUSTER_ENABLED when unset', in: { env: { ARLEN_CLUSTER_ENABLED: 'true' } }, get: (x: ReturnType<typeof load>) => x.cluster.emitHeaders, want: true },
+  { name: 'an explicit emitHeaders true in the file beats a disabled cluster', in: { file: { cluster: { emitHeaders: true } } }, get: (x: ReturnType<typeof load>) => x.cluster.emitHeaders, want: true },
+  { name: 'an explicit emitHeaders false in the file beats an enabled cluster', in: { file: { cluster: { enabled: true, emitHeaders: false } } }, get: (x: ReturnType<typeof load>) => x.cluster.emitHeaders, want: false },
+  { name: 'ARLEN_CLUSTER_EMIT_HEADERS beats an enabled cluster', in: { file: { cluster: { enabled: true } }, env: { ARLEN_CLUSTER_EMIT_HEADERS: 'false' } }, get: (x: ReturnType<typeof load>) => x.cluster.emitHeaders, want: false },
+  { name: 'ARLEN_CLUSTER_EMIT_HEADERS beats the file', in: { file: { cluster: { emitHeaders: false } }, env: { ARLEN_CLUSTER_EMIT_HEADERS: 'true' } }, get: (x: ReturnType<typeof load>) => x.cluster.emitHeaders, want: true },
+  { name: 'ARLEN_TRACE_PROPAGATION_ENABLED sets tracePropagationEnabled', in: { env: { ARLEN_TRACE_PROPAGATION_ENABLED: 'false' } }, get: (x: ReturnType<typeof load>) => x.observability.tracePropagationEnabled, want: false },
+  { name: 'ARLEN_RESPONSE_IDENTITY_HEADERS_ENABLED sets responseIdentityHeadersEnabled', in: { env: { ARLEN_RESPONSE_IDENTITY_HEADERS_ENABLED: '0' } }, get: (x: ReturnType<typeof load>) => x.observability.responseIdentityHeadersEnabled, want: false },
+  { name: 'the environment beats the file for responseIdentityHeadersEnabled', in: { file: { observability: { responseIdentityHeadersEnabled: false } }, env: { ARLEN_RESPONSE_IDENTITY_HEADERS_ENABLED: 'true' } }, get: (x: ReturnType<typeof load>) => x.observability.responseIdentityHeadersEnabled, want: true },
   { name: '--no-respawn sets propane.respawn false', in: { flags: { respawn: false } }, get: (x: ReturnType<typeof load>) => x.propane.respawn, want: false },
 ]) {
   t.test(`precedence: ${c.name}`, async (t) => t.same(c.get(load(c.in)), c.want));

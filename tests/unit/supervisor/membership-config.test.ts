@@ -12,7 +12,7 @@ const pem = join(dir, 'ca.pem');
 writeFileSync(pem, 'not checked here');
 
 function config(etcd: Record<string, unknown>, enabled = true): Config {
-  return Config.parse({ workers: 1, cluster: { enabled, nodeId: 'n', observedNodes: 1, membership: { source: 'etcd', etcd } } });
+  return Config.parse({ workers: 1, cluster: { enabled, nodeId: 'n', observedNodes: 1, emitHeaders: enabled, membership: { source: 'etcd', etcd } } });
 }
 
 for (const c of [
