@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { admitSessions, closeAll, openSession } from '../helpers/sessions.js';
 
 t.test('4 workers share a node-wide limit of 12: 12 held, 8 refused, 6 freed and reused, the 13th refused', async (t) => {
-  const node = await startPropane(t, { workers: 4, args: ['--max-http-sessions', '12', '--scheduling-policy', 'round_robin'] });
+  const node = await startPropane(t, { workers: 4, args: ['--max-http-sessions', '12', '--scheduling-policy', 'round_robin'], env: WORKER_PID_HEADERS });
   const held: Socket[] = [];
   t.teardown(() => closeAll(held));
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { readUntil } from '../helpers/http.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { openSession, type Session } from '../helpers/sessions.js';
 import { openWebSocket } from '../helpers/websocket.js';
 
@@ -17,7 +17,7 @@ async function holdSession(port: number, t: { teardown(fn: () => void): void }):
 
 t.test('the sessions of a SIGKILLed worker leave the totals at once and their permits admit new sessions', async (t) => {
   const LIMIT = 4;
-  const node = await startPropane(t, { workers: 2, args: ['--max-http-sessions', String(LIMIT)] });
+  const node = await startPropane(t, { workers: 2, args: ['--max-http-sessions', String(LIMIT)], env: WORKER_PID_HEADERS });
   const held = [];
   for (let i = 0; i < LIMIT; i++) held.push(await holdSession(node.port, t));
   t.same(held.map((h) => h.status), Array(LIMIT).fill(200), 'the limit is in use');
@@ -43,7 +43,7 @@ t.test('the sessions of a SIGKILLed worker leave the totals at once and their pe
 });
 
 t.test('a reload closes WebSockets with 1012 and idle keep-alive connections, and their sessions leave the totals', async (t) => {
-  const node = await startPropane(t, { workers: 1, args: ['--max-websocket-sessions', '1'], config: { propane: { reloadOverlapSeconds: 0 } } });
+  const node = await startPropane(t, { workers: 1, args: ['--max-websocket-sessions', '1'], config: { propane: { reloadOverlapSeconds: 0 } }, env: WORKER_PID_HEADERS });
   const ws = await openWebSocket(t, node.port);
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   const idle = await holdSession(node.port, t);

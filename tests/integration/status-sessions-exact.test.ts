@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { closeAll, openSession } from '../helpers/sessions.js';
 
 /**
@@ -13,7 +13,7 @@ const N = 10;
 for (const policy of ['none', 'round_robin'] as const) {
   t.test(`${policy}: /status and /metrics show each worker's held sessions exactly, right after each one opens`, async (t) => {
     // Idle keep-alive connections stay open well past the test.
-    const node = await startPropane(t, { workers: 2, args: ['--scheduling-policy', policy], config: { timeouts: { idleSeconds: 120 } } });
+    const node = await startPropane(t, { workers: 2, args: ['--scheduling-policy', policy], config: { timeouts: { idleSeconds: 120 } }, env: WORKER_PID_HEADERS });
     const held: Socket[] = [];
     t.teardown(() => closeAll(held));
 

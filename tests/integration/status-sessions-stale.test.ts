@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { admitSessions, closeAll } from '../helpers/sessions.js';
 
 /**
@@ -10,7 +10,7 @@ import { admitSessions, closeAll } from '../helpers/sessions.js';
  */
 t.test('a stopped worker shows its last report, marked sessions_stale, while /status answers', async (t) => {
   // round_robin spreads the sessions over both workers; the heartbeat monitor must not kill the stopped one meanwhile.
-  const node = await startPropane(t, { workers: 2, args: ['--scheduling-policy', 'round_robin'], config: { timeouts: { idleSeconds: 120 }, propane: { workerTimeoutSeconds: 120 } } });
+  const node = await startPropane(t, { workers: 2, args: ['--scheduling-policy', 'round_robin'], config: { timeouts: { idleSeconds: 120 }, propane: { workerTimeoutSeconds: 120 } }, env: WORKER_PID_HEADERS });
   const held: Socket[] = [];
   t.teardown(() => closeAll(held));
   const sessions = await admitSessions(node.port, 4, held);
