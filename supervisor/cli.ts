@@ -36,7 +36,7 @@ function loadOptions(opts: Record<string, unknown>, app?: string): LoadOptions {
 
 let exitCode = 0;
 
-withConfigOptions(program.command('start').argument('[app]', 'app module (.js, .cjs, .mjs); default: the embedded app').description('run the supervisor in the foreground'))
+withConfigOptions(program.command('start').argument('[app]', 'app module (.js, .cjs, .mjs; .ts, .mts, .cts on Node.js 22.18+); default: the embedded app').description('run the supervisor in the foreground'))
   .action(async (app: string | undefined, opts: Record<string, unknown>) => {
     const { startCommand } = await import('./commands/start.js');
     exitCode = await startCommand(loadOptions(opts, app), Boolean(opts.json));

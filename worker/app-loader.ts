@@ -32,9 +32,28 @@ export async function loadApp(path: string | null): Promise<LoadedApp> {
   throw new TypeError(`the app's default export must be a function or an object; got ${exported === null ? 'null' : typeof exported}. Fix: export default (req, res) => { … }.`);
 }
 
+/** A .ts, .mts or .cts app loads through Node's own type stripping (docs/runtimes.md); the supervisor has checked the version. */
 async function importDefault(path: string): Promise<unknown> {
-  const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' ? explainUnerasable(path, err as Error) : err;
+  }
   return mod.default ?? mod;
+}
+
+/**
+ * Type stripping only erases types; an enum, a namespace with values or a
+ * parameter property needs code generated. Node's message names the syntax,
+ * not the file, which may also be one the app imports. No `cause`: pino's
+ * error serializer would append Node's message a second time.
+ */
+function explainUnerasable(path: string, err: Error): Error {
+  const explained = new SyntaxError(
+    `${path} (or a module it imports) uses TypeScript that Node's type stripping cannot erase (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX: ${err.message}). Fix: use erasable syntax only (no enum, no namespace with values, no parameter properties; tsc's erasableSyntaxOnly checks it), or compile the app to JavaScript and start the .js file.`,
+  );
+  return Object.assign(explained, { code: 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' });
 }
 
 function normalise(app: AppObject): LoadedApp {

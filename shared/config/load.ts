@@ -3,6 +3,7 @@ import { hostname, availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Config, ConfigInput, SECURITY_PROFILES, type SecurityProfileName } from '../../contracts/config.js';
 import { ConfigErrors, PropaneError } from '../errors.js';
+import { findNodeGaps } from '../node-support.js';
 import { coerce } from './coerce.js';
 import { describeIssues } from './diagnostics.js';
 import { ENV_BINDINGS } from './env.js';
@@ -94,8 +95,8 @@ export function loadConfig(opts: LoadOptions): LoadedConfig {
       emitHeaders: input.cluster.emitHeaders ?? input.cluster.enabled,
     },
   });
-  const risks = findRisks(config);
-  if (risks.length > 0) throw new ConfigErrors(risks);
+  const refusals = [...findRisks(config), ...findNodeGaps(config, sources, process.version)];
+  if (refusals.length > 0) throw new ConfigErrors(refusals);
   return { config: deepFreeze(config), file, sources };
 }
 
