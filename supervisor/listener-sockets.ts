@@ -98,8 +98,8 @@ export class ListenerSockets {
     }
     const owned = new Set([...this.#sockets.values()].map((s) => s.owner));
     for (const wp of workers) {
-      // Its slot has no socket (binding one failed): it cannot listen, so it fails as a listen failure would, and respawns.
-      if (this.#asked.has(wp.id) && !owned.has(wp.slot) && wp.bootError === null) {
+      // Waiting for a socket its slot does not have (binding one failed): it fails as a listen failure would, and respawns.
+      if (wp.state === 'starting' && this.#asked.has(wp.id) && !owned.has(wp.slot) && wp.bootError === null) {
         this.#host.pool.markBootFailed(wp, 'listen', { message: this.#bindError ?? 'no listening socket for its slot' });
         wp.kill();
       }

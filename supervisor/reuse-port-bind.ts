@@ -11,6 +11,11 @@ export interface TcpHandle {
   close(): void;
 }
 
+/** The probe's handle, which listens for an instant. */
+interface ProbeHandle extends TcpHandle {
+  listen(backlog: number): number;
+}
+
 /** Where the sockets bind: the config's host, resolved once as net.Server#listen resolves it. */
 export interface ListenAddress {
   readonly host: string;
@@ -36,10 +41,12 @@ function createServerHandle(): CreateServerHandle {
 }
 
 /**
- * Resolves the host and checks that nothing else holds the port: a probe
- * bound without SO_REUSEPORT fails if any socket is bound there, whereas
- * SO_REUSEPORT sockets of the same user would silently share the port (a
- * second propane started on it would take half its connections).
+ * Resolves the host and checks that nothing else holds the port: SO_REUSEPORT
+ * sockets of the same user would silently share it (a second propane started
+ * on it would take half its connections). A probe without SO_REUSEPORT that
+ * listens for an instant fails if anything listens there; Linux defers that
+ * conflict from bind() to listen() for sockets with SO_REUSEADDR, which
+ * libuv always sets. Nothing of ours listens yet, so the instant costs nothing.
  */
 export async function prepareListenAddress(host: string, port: number): Promise<ListenAddress> {
   const create = createServerHandle();
@@ -50,9 +57,11 @@ export async function prepareListenAddress(host: string, port: number): Promise<
     throw new PropaneError('PROPANE_ERR_LISTEN', `cannot resolve host ${host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Fix: give an IP address or a name that resolves, with --host.`);
   }
   const at: ListenAddress = { host, address: resolved.address, family: resolved.family === 6 ? 6 : 4, port };
-  const probe = create(at.address, port, at.family, undefined, 0);
+  const probe = create(at.address, port, at.family, undefined, 0) as ProbeHandle | number;
   if (typeof probe === 'number') throw listenError(at, probe);
+  const err = probe.listen(1);
   probe.close();
+  if (err) throw listenError(at, err);
   return at;
 }
 

@@ -15,6 +15,6 @@ export function readTcpMigrateReq(path = SYSCTL): 0 | 1 | null {
   } catch {
     return null;
   }
-  const value = Number(text.trim());
-  return value === 0 || value === 1 ? value : null;
+  const value = text.trim();
+  return value === '0' ? 0 : value === '1' ? 1 : null;
 }
