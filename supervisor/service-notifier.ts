@@ -106,7 +106,7 @@ export interface NotifyTransport {
 }
 
 /** What is still queued at exit gets this long; a stop is not held up by a slow manager. */
-const CLOSE_TIMEOUT_MS = 1000;
+export const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Tells a service manager (systemd, `Type=notify`) what the supervisor does:
