@@ -19,11 +19,12 @@ export function stopBudgetSeconds(graceSeconds: number): number {
 
 /**
  * The config `propane start <args>` would run with, from `propane config --json`
- * given the same flags (the app and --config left out: they name files of the
- * target machine). Throws when propane refuses the flags.
+ * given the same flags. The app and the --config file name paths of the target
+ * machine: the app is left out, and `configFile` (a local copy) stands in for
+ * the config file, or nothing does. Throws when propane refuses them.
  */
-export async function configOfStartArgs(args: readonly string[]): Promise<Config> {
-  const flags: string[] = [];
+export async function configOfStartArgs(args: readonly string[], configFile?: string): Promise<Config> {
+  const flags: string[] = configFile ? ['--config', configFile] : [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--config') i++;
     else if (args[i]!.startsWith('--')) flags.push(args[i]!, ...(args[i + 1] && !args[i + 1]!.startsWith('--') ? [args[++i]!] : []));
