@@ -54,6 +54,7 @@ for (const c of WATCHDOG_CASES) {
     t.equal(lines.length, 1, 'one line');
     t.match(lines[0], { event: 'sd_watchdog_ignored', level: 40, watchdog_usec: c.env.WATCHDOG_USEC });
     t.match(lines[0]?.msg, c.msg);
+    await receiver.waitFor(() => receiver.stateMessages.some((f) => f.includes('STOPPING=1')));
     t.equal(receiver.pings, 0, 'no watchdog ping');
     t.same(receiver.stateMessages.map((f) => f[0]), ['MAINPID=' + String(node.pid), 'READY=1', 'RELOADING=1', 'READY=1', 'STOPPING=1'], 'every other message is sent');
   });

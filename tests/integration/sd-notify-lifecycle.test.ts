@@ -54,6 +54,8 @@ t.test('start, reload, aborted reload and stop send exactly READY, RELOADING/REA
 
   const { code } = await node.stop();
   t.equal(code, 0);
+  // Sent before the supervisor exited; the receiver's report of it may still be on its way to this process.
+  await receiver.waitFor(() => receiver.stateMessages.length >= 7);
   t.same(receiver.stateMessages.slice(6), [['STOPPING=1']], 'a graceful stop sends STOPPING=1, and the node sends nothing but status after it');
   t.match(receiver.statusWith('STOPPING=1'), /^draining: /);
   t.ok(receiver.messages.every((f) => f.every((x) => /^(MAINPID|READY|RELOADING|MONOTONIC_USEC|STOPPING|STATUS|WATCHDOG)=/.test(x))), 'every field is one the protocol knows');
@@ -76,6 +78,7 @@ t.test('a node whose only slot crash-loops keeps pinging the watchdog and never 
   await receiver.waitFor(() => receiver.messages.some((f) => f.some((x) => /^STATUS=running: 0\/1 workers ready \(1 crash-looping\)/.test(x))));
   t.pass('STATUS= shows the crash loop');
   await node.stop();
+  await receiver.waitFor(() => receiver.stateMessages.length >= 2);
   t.same(receiver.stateMessages, [[`MAINPID=${node.pid}`], ['STOPPING=1']]);
 });
 
