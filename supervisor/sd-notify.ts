@@ -9,6 +9,8 @@ import { logEvent, type Logger } from '../shared/log.js';
  */
 export const NOTIFY_ENV_KEYS = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const;
 
+/** Debian's, in the systemd package; found on PATH. */
+const BINARY = 'systemd-notify';
 /** Long enough for systemd-notify's own barrier timeout (5 s) to end first. */
 const SEND_TIMEOUT_MS = 10_000;
 
@@ -60,7 +62,8 @@ export function oneLine(field: string): string {
  */
 export class SdNotify {
   readonly #socket: string;
-  readonly #binary: string;
+  /** Only what systemd-notify needs; the rest of the supervisor's environment (secrets included) stays out. */
+  readonly #env: NodeJS.ProcessEnv;
   readonly #log: Logger;
   #queue: string[][] = [];
   #pump: Promise<void> = Promise.resolve();
@@ -69,10 +72,11 @@ export class SdNotify {
   #disabled = false;
   #complained = false;
 
-  constructor(socket: string, log: Logger, binary = 'systemd-notify') {
+  /** `path` is the PATH to find systemd-notify on, read at start like the rest of the environment. */
+  constructor(socket: string, path: string | undefined, log: Logger) {
     this.#socket = socket;
+    this.#env = { PATH: path ?? '/usr/bin:/bin', NOTIFY_SOCKET: socket };
     this.#log = log;
-    this.#binary = binary;
   }
 
   send(fields: readonly string[]): void {
@@ -101,10 +105,8 @@ export class SdNotify {
   }
 
   #run(fields: string[]): Promise<void> {
-    // Only what systemd-notify needs; the rest of the supervisor's environment (secrets included) stays out.
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NOTIFY_SOCKET: this.#socket };
     return new Promise((resolve) => {
-      execFile(this.#binary, fields, { env, timeout: SEND_TIMEOUT_MS, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
+      execFile(BINARY, fields, { env: this.#env, timeout: SEND_TIMEOUT_MS, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
         if (err) this.#failed(err, stderr);
         resolve();
       });
@@ -120,8 +122,8 @@ export class SdNotify {
     if (this.#complained) return;
     this.#complained = true;
     const detail = cannotRun
-      ? `${this.#binary} cannot run (${String(err.code)}); no service manager notification will be sent. Fix: install systemd (Debian: apt-get install systemd), or unset NOTIFY_SOCKET`
-      : `${this.#binary} failed (${err.killed ? 'timed out' : `exit ${String(err.code)}`}: ${stderr.trim() || err.message}); notifications to NOTIFY_SOCKET=${this.#socket} may be lost. Fix: check NotifyAccess=all and the socket path`;
-    logEvent(this.#log, 'warn', 'sd_notify_unavailable', { socket: this.#socket, binary: this.#binary, error_code: err.code ?? null }, detail);
+      ? `${BINARY} cannot run (${String(err.code)}); no service manager notification will be sent. Fix: install systemd (Debian: apt-get install systemd), or unset NOTIFY_SOCKET`
+      : `${BINARY} failed (${err.killed ? 'timed out' : `exit ${String(err.code)}`}: ${stderr.trim() || err.message}); notifications to NOTIFY_SOCKET=${this.#socket} may be lost. Fix: check NotifyAccess=all and the socket path`;
+    logEvent(this.#log, 'warn', 'sd_notify_unavailable', { socket: this.#socket, binary: BINARY, error_code: err.code ?? null }, detail);
   }
 }

@@ -165,5 +165,5 @@ export function createServiceNotifier(env: NodeJS.ProcessEnv, log: Logger, pid =
   const { intervalMs, problem } = watchdogFromEnv(env, pid);
   if (problem) logEvent(log, 'warn', 'sd_watchdog_ignored', { watchdog_usec: env.WATCHDOG_USEC, watchdog_pid: env.WATCHDOG_PID ?? null }, problem);
   logEvent(log, 'info', 'sd_notify_enabled', { socket, watchdog_interval_ms: intervalMs }, `notifying the service manager on ${socket}${intervalMs === null ? '' : `, watchdog ping every ${intervalMs} ms`}`);
-  return new ServiceNotifier(new SdNotify(socket, log), pid, intervalMs);
+  return new ServiceNotifier(new SdNotify(socket, env.PATH, log), pid, intervalMs);
 }
