@@ -31,12 +31,14 @@ export interface SupervisorOptions {
   log: Logger;
   version: string;
   port: number;
+  /** Called after every change of the supervisor's state or of a worker's readiness (the service manager hears of it: service-notifier.ts). */
+  onChange?: () => void;
 }
 
 /** Listen errors that no respawn can fix: fail the start instead of crash-looping. */
 const FATAL_LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL']);
 /** A membership store that does not answer never holds a stop longer than this. */
-const MEMBERSHIP_STOP_TIMEOUT_MS = 2000;
+export const MEMBERSHIP_STOP_TIMEOUT_MS = 2000;
 
 /**
  * The cluster primary. It keeps the supervisor's state and config, admits
@@ -173,6 +175,7 @@ export class Supervisor implements SupervisorView {
     if (from === to) return;
     this.#state = to;
     logEvent(this.#log, 'info', 'supervisor_state', { from, to }, `supervisor ${to}`);
+    this.#opts.onChange?.();
   }
 
   #isShuttingDown(): boolean {
@@ -252,6 +255,7 @@ export class Supervisor implements SupervisorView {
           logEvent(this.#log, 'info', 'listening', { host, port: this.port, url: `http://${host}:${this.port}` }, `serving on http://${host}:${this.port}`);
         }
         this.#broadcast.push();
+        this.#opts.onChange?.();
         return;
       case 'worker_boot_failed':
         this.#pool.markBootFailed(wp, msg.phase, msg.error);
@@ -290,6 +294,7 @@ export class Supervisor implements SupervisorView {
       this.#finish(1);
     }
     this.#broadcast.push();
+    this.#opts.onChange?.();
   }
 }
 
