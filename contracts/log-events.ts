@@ -41,5 +41,8 @@ export const LOG_EVENTS = [
   'membership_store_restored',
   'membership_garbage',
   'membership_node_id_taken',
+  'sd_notify_enabled',
+  'sd_notify_unavailable',
+  'sd_watchdog_ignored',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];

@@ -4,9 +4,13 @@ import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
 import { IPC_SCHEMA_VERSION, WORKER_BOOT_ENV, type WorkerBoot } from '../contracts/ipc.js';
 import { withoutSupervisorSecrets } from '../shared/secrets.js';
+import { NOTIFY_ENV_KEYS } from './sd-notify.js';
 
 /** The worker entry, found by path: supervisor/ never imports worker/. */
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+
+/** node:cluster copies process.env into each worker; undefined drops a key. The service manager's variables are the supervisor's alone. */
+const SUPERVISOR_ONLY_ENV = Object.fromEntries(NOTIFY_ENV_KEYS.map((k) => [k, undefined]));
 
 let configured = false;
 
@@ -30,5 +34,5 @@ export function bootPayload(slot: number, config: Config, port: number, clusterS
 }
 
 export function forkWorker(slot: number, config: Config, port: number, clusterState: ClusterState) {
-  return cluster.fork({ [WORKER_BOOT_ENV]: JSON.stringify(bootPayload(slot, config, port, clusterState)) });
+  return cluster.fork({ ...SUPERVISOR_ONLY_ENV, [WORKER_BOOT_ENV]: JSON.stringify(bootPayload(slot, config, port, clusterState)) });
 }

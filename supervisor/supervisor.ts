@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   log: Logger;
   version: string;
   port: number;
+  /** Called after every change of the supervisor's state or of a worker's readiness (the service manager hears of it: service-notifier.ts). */
+  onChange?: () => void;
 }
 
 /** Listen errors that no respawn can fix: fail the start instead of crash-looping. */
@@ -170,6 +172,7 @@ export class Supervisor implements SupervisorView {
     if (from === to) return;
     this.#state = to;
     logEvent(this.#log, 'info', 'supervisor_state', { from, to }, `supervisor ${to}`);
+    this.#opts.onChange?.();
   }
 
   #isShuttingDown(): boolean {
@@ -253,6 +256,7 @@ export class Supervisor implements SupervisorView {
           logEvent(this.#log, 'info', 'listening', { host, port: this.port, url: `http://${host}:${this.port}` }, `serving on http://${host}:${this.port}`);
         }
         this.#broadcast.push();
+        this.#opts.onChange?.();
         return;
       case 'worker_boot_failed':
         this.#pool.markBootFailed(wp, msg.phase, msg.error);
@@ -294,5 +298,6 @@ export class Supervisor implements SupervisorView {
       this.#finish(1);
     }
     this.#broadcast.push();
+    this.#opts.onChange?.();
   }
 }

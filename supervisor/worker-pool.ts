@@ -7,7 +7,7 @@ import { Slot, type SlotView } from './slot.js';
 import { WorkerProcess, type ExitCause, type WorkerView } from './worker-process.js';
 
 /** A draining worker past its grace period gets this long to close WebSockets and the app before SIGKILL. */
-const DRAIN_KILL_MARGIN_MS = 2000;
+export const DRAIN_KILL_MARGIN_MS = 2000;
 
 /** What the pool needs from the supervisor that owns it. */
 export interface PoolHost {

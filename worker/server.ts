@@ -8,7 +8,7 @@ import { createServer as createHttpServer } from '../shared/node-http.js';
 import type { Admission } from './admission.js';
 import type { LoadedApp } from './app-loader.js';
 import type { ClusterView } from './cluster-view.js';
-import { drainHttpConnections } from './connection-drain.js';
+import { drainHttpConnections, SHUTDOWN_QUIET_MS } from './connection-drain.js';
 import { attachConn, connOf, type Conn } from './connection.js';
 import { answerMalformedRequest } from './malformed-http.js';
 import { PropaneResponse } from './propane-response.js';
@@ -154,7 +154,10 @@ export class WorkerServer {
     // closed; exiting before they arrive would leave those clients hanging.
     await fence();
     const deadline = performance.now() + graceMs;
-    await drainHttpConnections(this.#conns, deadline);
+    // 1001 is a shutdown: the node is leaving. Otherwise a replacement serves, and idle
+    // connections wait for the idle timeout (worker/connection-drain.ts says why).
+    const quietMs = closeCode === 1001 ? SHUTDOWN_QUIET_MS : this.#sweeper.limits.idle;
+    await drainHttpConnections(this.#conns, deadline, quietMs);
     await this.#hub.closeAll(closeCode, Math.max(100, Math.min(1000, deadline - performance.now())));
   }
 

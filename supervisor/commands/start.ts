@@ -6,6 +6,7 @@ import { createLogger, logEvent } from '../../shared/log.js';
 import { createMembership } from '../membership/create.js';
 import { createMetrics } from '../metrics.js';
 import { removePidFile, writePidFile } from '../pid-file.js';
+import { createServiceNotifier, type ServiceNotifier } from '../service-notifier.js';
 import { buildStatus } from '../status-payload.js';
 import { readTcpMigrateReq } from '../tcp-migrate-req.js';
 import { StatusServer } from '../status-server.js';
@@ -24,10 +25,13 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
   const { config } = loaded;
   const log = createLogger('supervisor', config.logLevel);
   let statusServer: StatusServer | null = null;
+  let notifier: ServiceNotifier | null = null;
   try {
     const port = config.port === 0 ? await findFreePort(config.host) : config.port;
     const membership = createMembership(config, log);
-    const sup = new Supervisor({ loaded, reloadConfig: () => loadConfig(load), membership, log, version: VERSION, port });
+    // systemd's Type=notify (docs/deploy.md): nothing at all without NOTIFY_SOCKET.
+    notifier = createServiceNotifier(process.env, log);
+    const sup = new Supervisor({ loaded, reloadConfig: () => loadConfig(load), membership, log, version: VERSION, port, onChange: () => notifier?.changed() });
     const metrics = createMetrics(sup);
     const server = new StatusServer(
       {
@@ -57,13 +61,16 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     installSignals(sup);
     // Logged before the first fork, so a start reads in order: supervisor_started, worker_forked, worker_ready, listening.
     logEvent(log, 'info', 'supervisor_started', startSummary(config, port, server), `propane ${VERSION} supervising ${config.workers} workers on ${config.host}:${port}`);
+    notifier?.watch(sup);
     await sup.start();
     const code = await sup.stopped;
+    await notifier?.close();
     await server.close();
     if (config.propane.pidFile) removePidFile(config.propane.pidFile);
     logEvent(log, 'info', 'supervisor_stopped', { exit_code: code }, 'supervisor stopped');
     return code;
   } catch (err) {
+    await notifier?.close();
     await statusServer?.close();
     if (config.propane.pidFile) removePidFile(config.propane.pidFile);
     if (err instanceof PropaneError) logEvent(log, 'fatal', 'supervisor_stopped', { code: err.code }, err.message);

@@ -35,10 +35,10 @@ export interface MembershipSource {
 }
 
 /** A membership store that does not answer never holds a stop longer than this. */
-const STOP_TIMEOUT_MS = 2000;
+export const MEMBERSHIP_STOP_TIMEOUT_MS = 2000;
 
-/** `source.stop()`, given up on after STOP_TIMEOUT_MS: shutting down never waits on the store. */
-export async function stopWithin(source: MembershipSource, ms = STOP_TIMEOUT_MS): Promise<void> {
+/** `source.stop()`, given up on after MEMBERSHIP_STOP_TIMEOUT_MS: shutting down never waits on the store. */
+export async function stopWithin(source: MembershipSource, ms = MEMBERSHIP_STOP_TIMEOUT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([source.stop().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);

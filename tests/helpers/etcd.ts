@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTools, which } from './debian-tools.js';
 import { freePort } from './ports.js';
 import { killOnExit } from './processes.js';
 import { startPropane, type PropaneNode } from './propane.js';
@@ -25,11 +26,6 @@ export function etcdBinary(): string | null {
   return which('etcd');
 }
 
-function which(binary: string): string | null {
-  const found = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
-  return found.status === 0 ? found.stdout.trim() : null;
-}
-
 /**
  * True when etcd and etcdctl are installed (Debian's etcd-server and
  * etcd-client; tests/helpers/install-tools.sh installs both). Otherwise the
@@ -37,16 +33,7 @@ function which(binary: string): string | null {
  * run the membership tests.
  */
 export function requireEtcd(t: TestLike): boolean {
-  const missing = [['etcd', 'etcd-server'], ['etcdctl', 'etcd-client']].filter(([bin]) => !which(bin!)).map(([, pkg]) => pkg!);
-  if (missing.length === 0) return true;
-  const msg = `Debian package${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} not installed: the etcd membership tests cannot run`;
-  if (process.env.CI === 'true') {
-    t.fail(`${msg}; CI=true needs them (make test installs them as root)`);
-    return false;
-  }
-  process.stderr.write(`\n*** WARNING: ${msg}; SKIPPING them. Install with: apt-get install ${missing.join(' ')} ***\n\n`);
-  t.plan(0, msg);
-  return false;
+  return requireTools(t, [['etcd', 'etcd-server'], ['etcdctl', 'etcd-client']], 'the etcd membership tests');
 }
 
 interface MemberSpec {

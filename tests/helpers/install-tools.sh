@@ -12,7 +12,11 @@ TOOLS=(
   etcdctl:etcd-client    # membership tests: what another party writes into etcd
   wrk:wrk                # benchmarks and load tests
   flock:util-linux       # the machine-wide load lock of tests and benchmarks
-  promtool:prometheus    # GET /metrics is checked with promtool check metrics
+  promtool:prometheus    # deploy/prometheus: check config, check rules, test rules, check metrics
+  prometheus:prometheus  # a real Prometheus scraping propane and firing its alerts
+  systemd-analyze:systemd  # deploy/systemd: systemd-analyze verify
+  systemd-notify:systemd   # sd_notify: the supervisor sends READY=1 etc. through it
+  python3:python3        # the fake service manager end of NOTIFY_SOCKET (tests/helpers/notify-receiver.py)
 )
 
 missing_packages() {
@@ -27,9 +31,15 @@ missing_packages() {
 packages=$(missing_packages)
 if [ -n "$packages" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "install-tools: installing with apt-get:" $packages >&2
-  # Debian's packages may ship services; nothing here must start one (tests start their own on free ports).
+  # Debian's packages may ship services (prometheus on :9090, etcd); nothing here must start one: tests
+  # start their own on free ports. policy-rc.d exiting 101 tells invoke-rc.d not to start them.
+  guard=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1
+  fi
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null) ||
     echo "install-tools: apt-get failed" >&2
+  [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
   packages=$(missing_packages)
 fi
 [ -z "$packages" ] && exit 0

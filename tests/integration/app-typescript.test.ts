@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js';
 import { waitEveryWorker } from '../helpers/every-worker.js';
 import { httpGet } from '../helpers/http.js';
 import { fixtureApp } from '../helpers/paths.js';
-import { startPropane } from '../helpers/propane.js';
+import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { tempDir, tempFile } from '../helpers/temp.js';
 
 // TypeScript apps load through Node's own type stripping, in every worker, with no loader
@@ -19,7 +19,7 @@ for (const c of [
   { fixture: 'typed-commonjs.cts', path: '/', body: 'typed commonjs cts commonjs\n', rule: 'CommonJS always' },
 ]) {
   t.test(`a ${c.fixture.split('.').pop()!} app serves from every worker (${c.rule})`, { skip }, async (t) => {
-    const node = await startPropane(t, { app: fixtureApp(c.fixture), workers: 2 });
+    const node = await startPropane(t, { app: fixtureApp(c.fixture), workers: 2, env: WORKER_PID_HEADERS });
     const replies = await waitEveryWorker(node, c.path, (r) => r.status === 200);
     t.equal(replies.size, 2, 'both workers answered');
     for (const [pid, reply] of replies) t.equal(reply.body, c.body, `worker ${pid}`);
