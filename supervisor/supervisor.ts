@@ -1,9 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
-import { IPC_SCHEMA_VERSION, type WorkerToSupervisor } from '../contracts/ipc.js';
 import type { ReloadResponse, SupervisorState } from '../contracts/status.js';
-import { assertNever } from '../shared/assert-never.js';
 import type { LoadedConfig } from '../shared/config/load.js';
 import { PropaneError } from '../shared/errors.js';
 import { logEvent, type Logger } from '../shared/log.js';
@@ -23,6 +21,7 @@ import { SessionsQuery } from './sessions-query.js';
 import type { SupervisorView, TotalsView } from './supervisor-view.js';
 import { receiveWorkerMessages } from './worker-messages.js';
 import { WorkerPool, type PoolView } from './worker-pool.js';
+import type { WorkerProcess } from './worker-process.js';
 
 export interface SupervisorOptions {
   loaded: LoadedConfig;
@@ -121,7 +120,17 @@ export class Supervisor implements SupervisorView {
     await this.#listeners?.open(c.workers);
     setupCluster(c.propane.schedulingPolicy);
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
-    receiveWorkerMessages(this.#log, (id, msg) => this.#onMessage(id, msg));
+    receiveWorkerMessages({
+      log: this.#log,
+      pool: this.#pool,
+      broker: this.#broker,
+      totals: this.#totals,
+      memory: this.#memory,
+      sessionsQuery: this.#sessionsQuery,
+      listeners: this.#listeners,
+      ready: (wp) => this.#onReady(wp),
+      bootFailed: (wp, msg) => this.#onBootFailed(wp, msg),
+    });
     await this.#membership.start(
       { nodeId: c.cluster.nodeId, host: c.host, port: this.port, pid: process.pid, version: this.version, startedAt: this.startedAt.toISOString() },
       () => this.#broadcast.push(),
@@ -240,48 +249,22 @@ export class Supervisor implements SupervisorView {
     this.#finish(err.exitCode);
   }
 
-  #onMessage(id: number, msg: WorkerToSupervisor): void {
-    const wp = this.#pool.get(id);
-    if (!wp) return;
-    switch (msg.type) {
-      case 'worker_listening':
-        logEvent(this.#log, 'info', 'worker_listening', { slot: wp.slot, worker_pid: wp.pid, port: msg.port }, 'worker listening');
-        return;
-      case 'worker_ready':
-        this.#pool.markReady(wp);
-        this.#listeners?.rebalance();
-        if (!this.#everReady) {
-          this.#everReady = true;
-          const { host } = this.#config;
-          logEvent(this.#log, 'info', 'listening', { host, port: this.port, url: `http://${host}:${this.port}` }, `serving on http://${host}:${this.port}`);
-        }
-        this.#broadcast.push();
-        this.#opts.onChange?.();
-        return;
-      case 'worker_boot_failed':
-        this.#pool.markBootFailed(wp, msg.phase, msg.error);
-        if (msg.phase === 'listen' && !this.#everReady && FATAL_LISTEN_CODES.has(msg.error.code ?? '')) {
-          this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.#config.host}:${this.port}: ${msg.error.code}. Fix: stop what holds the port, or choose another with --port.`));
-        }
-        return;
-      case 'heartbeat_ack':
-        wp.onHeartbeat(msg.stats);
-        this.#totals.add(wp.id, msg.stats);
-        this.#memory.check(wp);
-        return;
-      case 'lease_request':
-        return this.#broker.onRequest(wp.id, msg);
-      case 'lease_return':
-        return this.#broker.onReturn(wp.id, msg);
-      case 'listener_closed':
-        return wp.send({ type: 'listener_closed_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq });
-      case 'sessions_report':
-        wp.onSessionsReport(msg.seq, msg.sessions);
-        return this.#sessionsQuery.onReport(wp.id, msg.seq);
-      case 'listener_request':
-        return this.#listeners?.onRequest(wp);
-      default:
-        return assertNever(msg);
+  #onReady(wp: WorkerProcess): void {
+    this.#pool.markReady(wp);
+    this.#listeners?.rebalance();
+    if (!this.#everReady) {
+      this.#everReady = true;
+      const { host } = this.#config;
+      logEvent(this.#log, 'info', 'listening', { host, port: this.port, url: `http://${host}:${this.port}` }, `serving on http://${host}:${this.port}`);
+    }
+    this.#broadcast.push();
+    this.#opts.onChange?.();
+  }
+
+  #onBootFailed(wp: WorkerProcess, { phase, error }: { phase: string; error: { message: string; code?: string | undefined } }): void {
+    this.#pool.markBootFailed(wp, phase, error);
+    if (phase === 'listen' && !this.#everReady && FATAL_LISTEN_CODES.has(error.code ?? '')) {
+      this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.#config.host}:${this.port}: ${error.code}. Fix: stop what holds the port, or choose another with --port.`));
     }
   }
 
