@@ -64,6 +64,14 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('listener_closed_ack'), schema_version: v, seq }),
   /** GET /status or /metrics wants the sessions admitted now; answered by `sessions_report` with the same `seq`. */
   z.strictObject({ type: z.literal('sessions_query'), schema_version: v, seq }),
+  /**
+   * reuse_port: the listening socket `socket` travels with this message as its handle; accept on it.
+   * `adopted` is false for the worker's own slot's socket (the answer to `listener_request`), true for
+   * the socket of a slot whose worker is not ready, served until `listener_release` (docs/scheduling.md).
+   */
+  z.strictObject({ type: z.literal('listener_socket'), schema_version: v, socket: count, adopted: z.boolean() }),
+  /** reuse_port: stop accepting on the adopted socket `socket`; close your copy, never the socket, which others keep. */
+  z.strictObject({ type: z.literal('listener_release'), schema_version: v, socket: count }),
 ]);
 export type SupervisorToWorker = z.infer<typeof SupervisorToWorker>;
 
@@ -80,6 +88,8 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
   /** The sessions this worker has admitted, as it answers `sessions_query` `seq`. */
   z.strictObject({ type: z.literal('sessions_report'), schema_version: v, seq, sessions: SessionCounts }),
+  /** reuse_port: the worker is ready to listen and its message listener exists; a handle sent before would be dropped. */
+  z.strictObject({ type: z.literal('listener_request'), schema_version: v }),
 ]);
 export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
 

@@ -62,6 +62,8 @@ const MESSAGES: Record<SupervisorToWorker['type'], unknown> = {
   drain: { type: 'drain', schema_version: v, reason: 'reload', grace_ms: 10_000, websocket_close_code: 1012 },
   listener_closed_ack: { type: 'listener_closed_ack', schema_version: v, seq: 3 },
   sessions_query: { type: 'sessions_query', schema_version: v, seq: 4 },
+  listener_socket: { type: 'listener_socket', schema_version: v, socket: 2, adopted: true },
+  listener_release: { type: 'listener_release', schema_version: v, socket: 2 },
 };
 
 t.test('every message type the supervisor sends has a fixture here', async (t) => {
