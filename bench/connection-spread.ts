@@ -53,7 +53,7 @@ async function main(): Promise<Row[]> {
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
         for (const i of order) counts[i]!.push(await burst(servers[i]!));
       }
-      servers.forEach((s, i) => rows.push({ policy, server: s.name.startsWith('propane') ? 'propane' : 'node:cluster', rounds: counts[i]! }));
+      (['propane', 'node:cluster'] as const).forEach((server, i) => rows.push({ policy, server, rounds: counts[i]! }));
     } finally {
       for (const s of servers) await s.stop();
     }
