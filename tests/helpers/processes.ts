@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { isProcessAlive } from '../../shared/process-alive.js';
 import { sleep } from './wait.js';
 
@@ -17,6 +18,49 @@ export function tryKill(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * A process as it was when first seen: its pid and its start time (field 22
+ * of /proc/<pid>/stat, clock ticks since boot). Pids are reused: with
+ * pid_max at 32768 and several suites forking on one machine, the pid of a
+ * worker that exited minutes ago may belong to somebody else's supervisor by
+ * the time a teardown looks for leftovers. Killing by pid alone killed it.
+ */
+export interface ProcessIdentity {
+  readonly pid: number;
+  /** null when the process was already gone when first seen. */
+  readonly startTime: string | null;
+}
+
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Call while `pid` is known to be the process meant (just forked, or its own event just arrived). */
+export function identify(pid: number): ProcessIdentity {
+  return { pid, startTime: startTimeOf(pid) };
+}
+
+/** Whether the very process `id` names still runs, not another one that took its pid. */
+export function stillRuns(id: ProcessIdentity): boolean {
+  return id.startTime !== null && isAlive(id.pid) && startTimeOf(id.pid) === id.startTime;
+}
+
+/** Waits until none of `ids` runs; returns those still running after timeoutMs. */
+export async function waitAllExited(ids: readonly ProcessIdentity[], timeoutMs: number): Promise<ProcessIdentity[]> {
+  const deadline = Date.now() + timeoutMs;
+  let running = ids.filter(stillRuns);
+  while (running.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    running = running.filter(stillRuns);
+  }
+  return running;
 }
 
 /** Waits until none of `pids` runs; returns those still running after timeoutMs. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { StatusPayload } from '../../contracts/status.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
 import { CLI } from './paths.js';
-import { cleanEnv, killOnExit, nodeCommand, tryKill, waitGone } from './processes.js';
+import { cleanEnv, identify, killOnExit, nodeCommand, tryKill, waitAllExited, type ProcessIdentity } from './processes.js';
 import { parseExposition, type Exposition } from './prometheus.js';
 import { tempSocketPath } from './temp.js';
 import { pollUntil, within } from './wait.js';
@@ -58,6 +58,8 @@ export class PropaneNode {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly #dir: string;
+  /** Each worker as it was forked, so that the teardown never kills a process that reused a worker's pid. */
+  readonly #forked: ProcessIdentity[] = [];
 
   constructor(opts: StartOptions) {
     this.socket = opts.socket ?? tempSocketPath();
@@ -105,6 +107,7 @@ export class PropaneNode {
       return;
     }
     this.logs.push(parsed);
+    if (parsed.event === 'worker_forked' && parsed.pid === this.pid && typeof parsed.worker_pid === 'number') this.#forked.push(identify(parsed.worker_pid));
     if (parsed.event === 'supervisor_started' && typeof parsed.port === 'number') this.port = parsed.port;
     for (const w of [...this.#waiters]) {
       if (w.pred(parsed)) {
@@ -168,7 +171,7 @@ export class PropaneNode {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     const result = await within(this.exited, timeoutMs);
     if (!result) this.proc.kill('SIGKILL');
-    const leftovers = await waitGone(this.forkedPids, 5_000);
+    const leftovers = (await waitAllExited(this.#forked, 5_000)).map(({ pid }) => pid);
     for (const pid of leftovers) tryKill(pid, 'SIGKILL');
     rmSync(this.#dir, { recursive: true, force: true });
     if (existsSync(this.socket)) rmSync(this.socket, { force: true });
