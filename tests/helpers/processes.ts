@@ -53,25 +53,23 @@ export function stillRuns(id: ProcessIdentity): boolean {
 }
 
 /** Waits until none of `ids` runs; returns those still running after timeoutMs. */
-export async function waitAllExited(ids: readonly ProcessIdentity[], timeoutMs: number): Promise<ProcessIdentity[]> {
-  const deadline = Date.now() + timeoutMs;
-  let running = ids.filter(stillRuns);
-  while (running.length > 0 && Date.now() < deadline) {
-    await sleep(25);
-    running = running.filter(stillRuns);
-  }
-  return running;
+export function waitAllExited(ids: readonly ProcessIdentity[], timeoutMs: number): Promise<ProcessIdentity[]> {
+  return waitNoneRunning(ids, stillRuns, timeoutMs);
 }
 
 /** Waits until none of `pids` runs; returns those still running after timeoutMs. */
-export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+export function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  return waitNoneRunning(pids, isAlive, timeoutMs);
+}
+
+async function waitNoneRunning<T>(items: readonly T[], runs: (item: T) => boolean, timeoutMs: number): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
+  let running = items.filter(runs);
+  while (running.length > 0 && Date.now() < deadline) {
     await sleep(25);
-    alive = alive.filter(isAlive);
+    running = running.filter(runs);
   }
-  return alive;
+  return running;
 }
 
 /**
