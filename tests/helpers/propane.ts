@@ -124,7 +124,7 @@ export class PropaneNode {
     return new Promise((resolveLine, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.findIndex((w) => w.resolve === done), 1);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`));
+        reject(new Error(`no matching log line within ${timeoutMs} ms; ${this.#whatHappened()}`));
       }, timeoutMs);
       const done = (l: LogLine): void => {
         clearTimeout(timer);
@@ -139,8 +139,17 @@ export class PropaneNode {
   }
 
   async status(): Promise<StatusPayload> {
-    const reply = await callStatusSocket(this.socket, 'GET', '/status', 5_000);
+    const reply = await callStatusSocket(this.socket, 'GET', '/status', 5_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${this.#whatHappened()}`, { cause: err });
+    });
     return JSON.parse(reply.body) as StatusPayload;
+  }
+
+  /** For a failure message: whether the supervisor still runs, and its last lines. */
+  #whatHappened(): string {
+    const { exitCode, signalCode } = this.proc;
+    const state = exitCode === null && signalCode === null ? 'still running' : `exited (code ${String(exitCode)}, signal ${String(signalCode)})`;
+    return `supervisor ${this.pid} ${state}; last lines:\n${this.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`;
   }
 
   /** GET /metrics on the status socket, parsed. */
