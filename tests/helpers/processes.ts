@@ -92,12 +92,12 @@ export function killOnExit<C extends ChildProcess>(child: C): C {
 
 /**
  * The environment of this process without any ARLEN_/MOJOOBJC_/PROPANE_ variable that would change propane's
- * config, nor a service manager's NOTIFY_SOCKET or WATCHDOG_* (a test runner under systemd has them).
+ * config, nor a service manager's NOTIFY_SOCKET, WATCHDOG_* or LISTEN_* (a test runner under systemd has them).
  */
 export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(ARLEN_|MOJOOBJC_|PROPANE_|NOTIFY_SOCKET$|WATCHDOG_)/.test(k)) env[k] = v;
+    if (v !== undefined && !/^(ARLEN_|MOJOOBJC_|PROPANE_|NOTIFY_SOCKET$|WATCHDOG_|LISTEN_)/.test(k)) env[k] = v;
   }
   return env;
 }

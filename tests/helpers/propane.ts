@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Stream } from 'node:stream';
 import type { StatusPayload } from '../../contracts/status.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
 import { CLI } from './paths.js';
@@ -40,6 +41,12 @@ export interface StartOptions {
   socket?: string;
   /** Its own process group (as under systemd), so a test can signal the whole group with process.kill(-pid). */
   detached?: boolean;
+  /** --port's value (default 0, a free one); null passes no --port (a socket passed by a service manager decides). */
+  port?: number | null;
+  /** What runs `node <args>`; default nodeCommand. A service manager stand-in (socket-activation.ts) wraps it. */
+  launcher?: (nodeArgs: string[]) => [string, string[]];
+  /** What the child gets as fd 3 (a file descriptor or a socket), as a service manager passes a socket. */
+  fd3?: number | Stream;
 }
 
 interface Teardown {
@@ -66,7 +73,9 @@ export class PropaneNode {
     this.#dir = mkdtempSync(join(tmpdir(), 'propane-test-'));
     const args = [CLI, 'start'];
     if (opts.app) args.push(opts.app);
-    args.push('--port', '0', '--status-socket', this.socket);
+    const port = opts.port === undefined ? 0 : opts.port;
+    if (port !== null) args.push('--port', String(port));
+    args.push('--status-socket', this.socket);
     if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
     if (opts.config) {
       const file = join(this.#dir, 'propane.json');
@@ -74,7 +83,8 @@ export class PropaneNode {
       args.push('--config', file);
     }
     args.push(...(opts.args ?? []));
-    this.proc = killOnExit(spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false }));
+    const stdio: StdioOptions = opts.fd3 === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', opts.fd3];
+    this.proc = killOnExit(spawn(...(opts.launcher ?? nodeCommand)(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio, detached: opts.detached ?? false }));
     this.exited = new Promise((res) => this.proc.once('exit', (code, signal) => res({ code, signal })));
     let buffered = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -200,17 +210,20 @@ export async function startPropane(t: Teardown, opts: StartOptions = {}): Promis
     const { leftovers } = await node.stop();
     if (leftovers.length > 0) throw new Error(`processes of propane ${node.pid} (supervisor or workers) were still running after the test and had to be SIGKILLed: ${leftovers.join(', ')}`);
   });
+  if ((opts.waitFor ?? 'all') !== 'nothing') await waitServing(node, opts);
+  return node;
+}
+
+/** Waits until `node` serves (its `listening` line) and, for waitFor 'all', until every slot has a ready worker; rejects if it exits first. */
+export async function waitServing(node: PropaneNode, opts: Pick<StartOptions, 'workers' | 'waitFor' | 'timeoutMs'> = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const waitFor = opts.waitFor ?? 'all';
-  if (waitFor === 'nothing') return node;
   const started = node.waitForEvent('listening', timeoutMs);
   const failed = node.exited.then(({ code, signal }) => {
     throw new Error(`propane start exited (code ${String(code)}, signal ${String(signal)}) before serving:\n${node.stderr}\n${node.logs.slice(-5).map((l) => JSON.stringify(l)).join('\n')}`);
   });
   await Promise.race([started, failed]);
-  if (waitFor === 'all') {
+  if ((opts.waitFor ?? 'all') === 'all') {
     const workers = opts.workers ?? 1;
     await node.waitForStatus((s) => s.workers.filter((w) => w.state === 'ready').length >= workers, timeoutMs);
   }
-  return node;
 }
