@@ -12,6 +12,13 @@ export const WORKER_BOOT_ENV = 'PROPANE_WORKER_BOOT';
 
 export const SESSION_KINDS = ['http', 'websocket'] as const;
 export const DRAIN_REASONS = ['reload', 'shutdown', 'recycle', 'scale_down'] as const;
+/**
+ * How a worker listens: `cluster`, on host:port through node:cluster (none,
+ * round_robin); `supervisor`, on the listening sockets the supervisor sends
+ * it after `listener_request` (reuse_port, socket activation).
+ */
+export const LISTEN_VIA = ['cluster', 'supervisor'] as const;
+export type ListenVia = (typeof LISTEN_VIA)[number];
 
 /** Upper bounds (seconds) of the request-duration histogram, shared so workers' buckets add up. */
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Config } from './config.js';
 import { ClusterState, SessionCounts } from './cluster.js';
-import { DRAIN_REASONS, IPC_SCHEMA_VERSION, LATENCY_BUCKETS_SECONDS, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS } from './ipc-constants.js';
+import { DRAIN_REASONS, IPC_SCHEMA_VERSION, LATENCY_BUCKETS_SECONDS, LISTEN_VIA, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS } from './ipc-constants.js';
 
 export * from './ipc-constants.js';
 
@@ -65,9 +65,10 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   /** GET /status or /metrics wants the sessions admitted now; answered by `sessions_report` with the same `seq`. */
   z.strictObject({ type: z.literal('sessions_query'), schema_version: v, seq }),
   /**
-   * reuse_port: the listening socket `socket` travels with this message as its handle; accept on it.
-   * `adopted` is false for the worker's own slot's socket (the answer to `listener_request`), true for
-   * the socket of a slot whose worker is not ready, served until `listener_release` (docs/scheduling.md).
+   * `listen_via` supervisor: the listening socket `socket` travels with this message as its handle; accept on it.
+   * `adopted` is false for the worker's own socket (the answer to `listener_request`: its slot's under
+   * reuse_port, the inherited one under socket activation), true for the socket of a slot whose worker
+   * is not ready, served until `listener_release` (docs/scheduling.md).
    */
   z.strictObject({ type: z.literal('listener_socket'), schema_version: v, socket: count, adopted: z.boolean() }),
   /** reuse_port: stop accepting on the adopted socket `socket`; close your copy, never the socket, which others keep. */
@@ -88,7 +89,7 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
   /** The sessions this worker has admitted, as it answers `sessions_query` `seq`. */
   z.strictObject({ type: z.literal('sessions_report'), schema_version: v, seq, sessions: SessionCounts }),
-  /** reuse_port: the worker is ready to listen and its message listener exists; a handle sent before would be dropped. */
+  /** `listen_via` supervisor: the worker is ready to listen and its message listener exists; a handle sent before would be dropped. */
   z.strictObject({ type: z.literal('listener_request'), schema_version: v }),
 ]);
 export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
@@ -99,6 +100,7 @@ export const WorkerBoot = z.strictObject({
   slot: z.int().min(0),
   config: Config,
   port: z.int().min(0).max(65_535),
+  listen_via: z.enum(LISTEN_VIA),
   cluster_state: ClusterState,
 });
 export type WorkerBoot = z.infer<typeof WorkerBoot>;

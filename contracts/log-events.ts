@@ -44,5 +44,7 @@ export const LOG_EVENTS = [
   'sd_notify_enabled',
   'sd_notify_unavailable',
   'sd_watchdog_ignored',
+  'socket_inherited',
+  'socket_activation_ignored',
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];

@@ -1,10 +1,28 @@
 import { IPC_SCHEMA_VERSION } from '../contracts/ipc.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { assignListeners, planSockets, type PlannedSocket } from './listener-plan.js';
-import { bindReusePort, prepareListenAddress, type ListenAddress, type TcpHandle } from './reuse-port-bind.js';
+import { bindReusePort, prepareListenAddress, type ListenAddress } from './reuse-port-bind.js';
+import type { TcpHandle } from './server-handle.js';
 import { readTcpMigrateReq } from './tcp-migrate-req.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { WorkerProcess } from './worker-process.js';
+
+/**
+ * The listening sockets the supervisor holds and hands to its workers over
+ * IPC (`listener_request`, `listener_socket`): the reuse_port sockets, or
+ * an inherited one (inherited-socket.ts). Under the node:cluster policies
+ * workers listen through node:cluster and the supervisor holds none.
+ */
+export interface SocketHandover {
+  /** Before the first fork: binds what must be bound. */
+  open(slots: number): Promise<void>;
+  /** The worker sent `listener_request`: its message listener exists, so a handle sent now is not lost. */
+  onRequest(wp: WorkerProcess): void;
+  /** After any change of slots or workers (fork, ready, drain, exit, resize). */
+  rebalance(): void;
+  /** Shutdown: closes the supervisor's copies. Safe twice. */
+  close(): void;
+}
 
 /** What the sockets need from the supervisor that owns them. */
 export interface ListenerSocketsHost {
@@ -30,7 +48,7 @@ interface OpenSocket extends PlannedSocket {
  * instead of being reset. No socket closes while the node serves, except a
  * retired slot's when net.ipv4.tcp_migrate_req is 1.
  */
-export class ListenerSockets {
+export class ListenerSockets implements SocketHandover {
   readonly #host: ListenerSocketsHost;
   readonly #sockets = new Map<number, OpenSocket>();
   /** The workers each socket was sent to and not released from; a worker that drains or exits closes its copies itself. */

@@ -1,15 +1,10 @@
 import { lookup } from 'node:dns/promises';
-import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { PropaneError } from '../shared/errors.js';
+import { serverHandleFactory, type CreateServerHandle, type TcpHandle } from './server-handle.js';
 
 /** libuv's UV_TCP_REUSEPORT (enum uv_tcp_flags in uv.h): bind with SO_REUSEPORT. */
 const UV_TCP_REUSEPORT = 2;
-
-/** A libuv TCP handle, bound and not listening: the supervisor never polls it, so it never accepts. */
-export interface TcpHandle {
-  close(): void;
-}
 
 /** The probe's handle, which listens for an instant. */
 interface ProbeHandle extends TcpHandle {
@@ -24,20 +19,8 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/**
- * net._createServerHandle(address, port, addressType, fd, flags): the
- * internal that node:cluster's SCHED_NONE path binds its shared socket with,
- * and net.Server#listen with its `reusePort` option (Node.js 22.12+). It
- * returns the bound handle, or a negative errno.
- */
-type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd: undefined, flags: number) => TcpHandle | number;
-
 function createServerHandle(): CreateServerHandle {
-  const create = (net as unknown as { _createServerHandle?: unknown })._createServerHandle;
-  if (typeof create !== 'function') {
-    throw new PropaneError('PROPANE_ERR_PLATFORM_UNSUPPORTED', `propane.schedulingPolicy reuse_port binds with node:net's internal _createServerHandle, which Node.js ${process.version} does not have. Fix: choose --scheduling-policy none or round_robin.`);
-  }
-  return create as CreateServerHandle;
+  return serverHandleFactory('propane.schedulingPolicy reuse_port', 'choose --scheduling-policy none or round_robin.');
 }
 
 /**

@@ -61,7 +61,7 @@ export function buildStatus(sup: SupervisorView): StatusPayload {
       node_version: process.version,
       tcp_migrate_req: readTcpMigrateReq(),
     },
-    listen: { host: c.host, port: sup.port },
+    listen: { host: sup.host, port: sup.port },
     workers,
     totals: {
       sessions: sup.sessions.total(),

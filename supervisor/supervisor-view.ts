@@ -20,6 +20,8 @@ export interface SupervisorView {
   readonly state: SupervisorState;
   readonly config: Config;
   readonly version: string;
+  /** Where the node serves (the inherited socket's address under socket activation). */
+  readonly host: string;
   readonly port: number;
   readonly startedAt: Date;
   readonly pool: PoolView;

@@ -9,7 +9,8 @@ import { AdmissionBroker, sessionLimits } from './admission-broker.js';
 import { ClusterBroadcast } from './cluster-broadcast.js';
 import { setupCluster } from './fork.js';
 import { HeartbeatMonitor } from './heartbeat-monitor.js';
-import { ListenerSockets } from './listener-sockets.js';
+import type { InheritedSocket } from './inherited-socket.js';
+import { ListenerSockets, type SocketHandover } from './listener-sockets.js';
 import { stopWithin, type MembershipSnapshot, type MembershipSource } from './membership/source.js';
 import { MemoryGuard } from './memory-guard.js';
 import { NodeTotals } from './node-totals.js';
@@ -30,7 +31,11 @@ export interface SupervisorOptions {
   membership: MembershipSource;
   log: Logger;
   version: string;
+  /** Where the node serves: the config's host and port (a free one for port 0), or the inherited socket's address. */
+  host: string;
   port: number;
+  /** The listening socket a service manager passed (socket-activation.ts), or null to bind. */
+  inherited: InheritedSocket | null;
   /** Called after every change of the supervisor's state or of a worker's readiness (the service manager hears of it: service-notifier.ts). */
   onChange?: () => void;
 }
@@ -46,6 +51,7 @@ const FATAL_LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EI
  */
 export class Supervisor implements SupervisorView {
   readonly startedAt = new Date();
+  readonly host: string;
   readonly port: number;
   readonly version: string;
   readonly #totals = new NodeTotals();
@@ -66,8 +72,8 @@ export class Supervisor implements SupervisorView {
   readonly #heartbeats: HeartbeatMonitor;
   readonly #memory: MemoryGuard;
   readonly #sessionsQuery: SessionsQuery;
-  /** The SO_REUSEPORT sockets under reuse_port; null under the node:cluster policies. */
-  readonly #listeners: ListenerSockets | null;
+  /** The inherited socket, or the SO_REUSEPORT sockets under reuse_port; null when workers listen through node:cluster. */
+  readonly #listeners: SocketHandover | null;
   #stopped!: (code: number) => void;
   /** Resolves with the exit code once the supervisor has stopped. */
   readonly stopped = new Promise<number>((resolve) => (this.#stopped = resolve));
@@ -75,6 +81,7 @@ export class Supervisor implements SupervisorView {
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
     this.#config = opts.loaded.config;
+    this.host = opts.host;
     this.port = opts.port;
     this.version = opts.version;
     this.#log = opts.log;
@@ -84,7 +91,8 @@ export class Supervisor implements SupervisorView {
     const push = (): void => this.#broadcast.push();
     const isServing = (): boolean => this.#state === 'running' || this.#state === 'reloading';
     const changed = (): void => (this.#listeners?.rebalance(), push());
-    const pool = new WorkerPool({ log, port: opts.port, config, clusterState: () => this.#broadcast.current, isServing, changed });
+    const reusePort = this.#config.propane.schedulingPolicy === 'reuse_port';
+    const pool = new WorkerPool({ log, port: opts.port, listenVia: opts.inherited || reusePort ? 'supervisor' : 'cluster', config, clusterState: () => this.#broadcast.current, isServing, changed });
     this.pool = this.#pool = pool;
     this.#broker = new AdmissionBroker(sessionLimits(this.#config), (id, msg) => pool.get(id)?.send(msg), (id) => pool.get(id)?.isAlive ?? false);
     const query = (this.#sessionsQuery = new SessionsQuery(() => pool.workers()));
@@ -95,7 +103,7 @@ export class Supervisor implements SupervisorView {
     this.#heartbeats = new HeartbeatMonitor({ log, workerTimeoutSeconds, workers: () => pool.workers(), slotOf: (wp) => pool.slotOf(wp), afterTick: push });
     const mayRecycle = (): boolean => !this.#reloads.inProgress && this.#state === 'running';
     this.#memory = new MemoryGuard({ log, config, mayRecycle, slotOf: (wp) => pool.slotOf(wp), replace: (slot, reason) => pool.replace(slot, reason) });
-    this.#listeners = this.#config.propane.schedulingPolicy === 'reuse_port' ? new ListenerSockets({ log, host: this.#config.host, port: opts.port, pool }) : null;
+    this.#listeners = opts.inherited ?? (reusePort ? new ListenerSockets({ log, host: opts.host, port: opts.port, pool }) : null);
   }
 
   get state(): SupervisorState {
@@ -132,7 +140,7 @@ export class Supervisor implements SupervisorView {
       bootFailed: (wp, msg) => this.#onBootFailed(wp, msg),
     });
     await this.#membership.start(
-      { nodeId: c.cluster.nodeId, host: c.host, port: this.port, pid: process.pid, version: this.version, startedAt: this.startedAt.toISOString() },
+      { nodeId: c.cluster.nodeId, host: this.host, port: this.port, pid: process.pid, version: this.version, startedAt: this.startedAt.toISOString() },
       () => this.#broadcast.push(),
     );
     this.#broadcast.push();
@@ -168,7 +176,8 @@ export class Supervisor implements SupervisorView {
     this.#broadcast.push();
     this.#pool.cancelTimers();
     await stopWithin(this.#membership);
-    // Each socket closes as its workers drain (nothing is adopted any more): new connections are refused, as under the node:cluster policies.
+    // Each socket closes as its workers drain (nothing is adopted any more): new connections are refused, as under the node:cluster policies;
+    // an inherited socket stays open only where the service manager holds a copy (systemd does: it activates the service again).
     this.#listeners?.close();
     for (const wp of this.#pool.workers()) this.#pool.drain(wp, 'shutdown');
     await this.#pool.allExited();
@@ -254,8 +263,8 @@ export class Supervisor implements SupervisorView {
     this.#listeners?.rebalance();
     if (!this.#everReady) {
       this.#everReady = true;
-      const { host } = this.#config;
-      logEvent(this.#log, 'info', 'listening', { host, port: this.port, url: `http://${host}:${this.port}` }, `serving on http://${host}:${this.port}`);
+      const { host, port } = this;
+      logEvent(this.#log, 'info', 'listening', { host, port, url: `http://${host}:${port}` }, `serving on http://${host}:${port}`);
     }
     this.#broadcast.push();
     this.#opts.onChange?.();
@@ -264,7 +273,7 @@ export class Supervisor implements SupervisorView {
   #onBootFailed(wp: WorkerProcess, { phase, error }: { phase: string; error: { message: string; code?: string | undefined } }): void {
     this.#pool.markBootFailed(wp, phase, error);
     if (phase === 'listen' && !this.#everReady && FATAL_LISTEN_CODES.has(error.code ?? '')) {
-      this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.#config.host}:${this.port}: ${error.code}. Fix: stop what holds the port, or choose another with --port.`));
+      this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.host}:${this.port}: ${error.code}. Fix: stop what holds the port, or choose another with --port.`));
     }
   }
 

@@ -5,7 +5,7 @@ import { assertNever } from '../shared/assert-never.js';
 import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import type { AdmissionBroker } from './admission-broker.js';
-import type { ListenerSockets } from './listener-sockets.js';
+import type { SocketHandover } from './listener-sockets.js';
 import type { MemoryGuard } from './memory-guard.js';
 import type { NodeTotals } from './node-totals.js';
 import type { SessionsQuery } from './sessions-query.js';
@@ -22,8 +22,8 @@ export interface WorkerMessageHandlers {
   readonly totals: NodeTotals;
   readonly memory: MemoryGuard;
   readonly sessionsQuery: SessionsQuery;
-  /** The SO_REUSEPORT sockets under reuse_port; null under the node:cluster policies. */
-  readonly listeners: ListenerSockets | null;
+  /** The sockets the supervisor hands to workers (reuse_port, socket activation); null when they listen through node:cluster. */
+  readonly listeners: SocketHandover | null;
   ready(wp: WorkerProcess): void;
   bootFailed(wp: WorkerProcess, msg: BootFailed): void;
 }

@@ -1,6 +1,6 @@
 import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
-import { IPC_SCHEMA_VERSION, type DrainReason } from '../contracts/ipc.js';
+import { IPC_SCHEMA_VERSION, type DrainReason, type ListenVia } from '../contracts/ipc.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { forkWorker } from './fork.js';
 import { Slot, type SlotView } from './slot.js';
@@ -13,6 +13,8 @@ export const DRAIN_KILL_MARGIN_MS = 2000;
 export interface PoolHost {
   readonly log: Logger;
   readonly port: number;
+  /** Whether workers listen through node:cluster or on the sockets the supervisor sends them. */
+  readonly listenVia: ListenVia;
   /** The config in force now; a reload replaces it. */
   config(): Config;
   /** The cluster state a new worker boots with. */
@@ -197,7 +199,7 @@ export class WorkerPool implements PoolView {
   /** Forks a worker for `slot`; it fills the slot now unless `promote` is false (a replacement). */
   #spawn(slot: Slot, promote = true): WorkerProcess {
     const config = this.#host.config();
-    const wp = new WorkerProcess(forkWorker(slot.index, config, this.#host.port, this.#host.clusterState()), slot.index);
+    const wp = new WorkerProcess(forkWorker(slot.index, config, this.#host.port, this.#host.listenVia, this.#host.clusterState()), slot.index);
     this.#procs.set(wp.id, wp);
     if (promote) slot.current = wp;
     logEvent(this.#host.log, 'info', 'worker_forked', { slot: slot.index, worker_pid: wp.pid }, 'worker forked');

@@ -16,7 +16,8 @@ export const SHARED_LISTENER = -1;
  * `round_robin` there is one, listening on host:port through node:cluster.
  * Under `reuse_port` there is one per listening socket the supervisor sent
  * (docs/scheduling.md): the slot's own, and any adopted one, keyed by the
- * supervisor's socket id. Closing one closes this worker's copy of the
+ * supervisor's socket id; under socket activation, one on the inherited
+ * socket (docs/deploy.md). Closing one closes this worker's copy of the
  * socket, never the socket: the supervisor keeps it open.
  */
 export class Listeners {

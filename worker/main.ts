@@ -11,9 +11,9 @@ import { Admission } from './admission.js';
 import { loadApp, type LoadedApp } from './app-loader.js';
 import { failBoot } from './boot-failure.js';
 import { ClusterView } from './cluster-view.js';
+import { HandedSockets } from './handed-sockets.js';
 import { ListenerFence } from './listener-fence.js';
 import { guardAgainstOrphaning } from './orphan-guard.js';
-import { ReusePortSockets } from './reuse-port-sockets.js';
 import { WorkerServer } from './server.js';
 import { handleShutdownSignals, WorkerShutdown } from './shutdown.js';
 import { WorkerCounters } from './stats.js';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     process.stderr.write(`propane worker: ${WORKER_BOOT_ENV} is missing or invalid; workers are started by the supervisor\n`);
     process.exit(1);
   }
-  const { slot, config, port, cluster_state } = boot.value;
+  const { slot, config, port, listen_via, cluster_state } = boot.value;
   const log = createLogger('worker', config.logLevel).child({ slot });
   // No exit is planned before the worker can drain; from then on the shutdown knows.
   let isPlannedExit = (): boolean => false;
@@ -60,9 +60,9 @@ async function main(): Promise<void> {
     websocket: new Admission('websocket', leasePolicy(config.runtimeLimits.maxConcurrentWebSocketSessions, config.workers), send),
   };
   const server = new WorkerServer({ config, app, view, counters, admission, log });
-  const reusePort = config.propane.schedulingPolicy === 'reuse_port' ? new ReusePortSockets(server, send, log) : null;
-  // Under reuse_port no connection travels over IPC, so a drain has nothing to fence off (listener-fence.ts).
-  const fence = reusePort ? null : new ListenerFence(send);
+  const handed = listen_via === 'supervisor' ? new HandedSockets(server, send, log) : null;
+  // On handed sockets no connection travels over IPC, so a drain has nothing to fence off (listener-fence.ts).
+  const fence = handed ? null : new ListenerFence(send);
   const shutdown = new WorkerShutdown({ server, app, counters, fence, log });
   isPlannedExit = () => shutdown.isExiting;
 
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
         case 'sessions_query':
           return send({ type: 'sessions_report', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, sessions: { ...counters.sessions } });
         case 'listener_socket':
-          return reusePort?.onSocket(msg.socket, msg.adopted, attached);
+          return handed?.onSocket(msg.socket, msg.adopted, attached);
         case 'listener_release':
           return server.release(msg.socket);
         default:
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 
   let bound: { address: string; port: number };
   try {
-    bound = reusePort ? await reusePort.listenOwn() : await server.listen(config.host, port);
+    bound = handed ? await handed.listenOwn() : await server.listen(config.host, port);
   } catch (err) {
     return failBoot(log, send, 'listen', err);
   }

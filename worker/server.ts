@@ -87,7 +87,7 @@ export class WorkerServer {
     return bound;
   }
 
-  /** reuse_port: accepts on a listening socket the supervisor sent, its slot's own or an adopted one. */
+  /** reuse_port, socket activation: accepts on a listening socket the supervisor sent (its slot's own or an adopted one, the inherited one). */
   async listenOn(socket: number, handle: object): Promise<BoundAddress> {
     const bound = await this.#listeners.listen(socket, handle);
     this.#sweeper.start();
@@ -147,7 +147,8 @@ export class WorkerServer {
     this.#deps.view.markDraining();
     // Not awaited: net.Server#close calls back only once every connection has
     // ended, and closing those is what the rest of the drain does. Under
-    // reuse_port this closes this worker's copies of the sockets only.
+    // reuse_port and socket activation this closes this worker's copies of
+    // the sockets only.
     this.#listeners.close();
     // With round-robin scheduling the primary may already have sent this worker
     // connection handles that node:cluster hands back once the listener is

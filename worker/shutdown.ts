@@ -8,7 +8,7 @@ export interface WorkerShutdownDeps {
   server: WorkerServer;
   app: LoadedApp;
   counters: WorkerCounters;
-  /** null under reuse_port, where no connection is in flight over IPC. */
+  /** null on sockets the supervisor handed over (reuse_port, socket activation), where no connection is in flight over IPC. */
   fence: ListenerFence | null;
   log: Logger;
 }

@@ -7,6 +7,7 @@ import { createMembership } from '../membership/create.js';
 import { createMetrics } from '../metrics.js';
 import { removePidFile, writePidFile } from '../pid-file.js';
 import { createServiceNotifier, type ServiceNotifier } from '../service-notifier.js';
+import { inheritListenSocket } from '../socket-activation.js';
 import { buildStatus } from '../status-payload.js';
 import { readTcpMigrateReq } from '../tcp-migrate-req.js';
 import { StatusServer } from '../status-server.js';
@@ -27,11 +28,14 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
   let statusServer: StatusServer | null = null;
   let notifier: ServiceNotifier | null = null;
   try {
-    const port = config.port === 0 ? await findFreePort(config.host) : config.port;
+    // systemd's socket activation (docs/deploy.md): the inherited socket's address, or the config's.
+    const inherited = await inheritListenSocket(process.env, loaded, log);
+    const host = inherited?.address ?? config.host;
+    const port = inherited?.port ?? (config.port === 0 ? await findFreePort(config.host) : config.port);
     const membership = createMembership(config, log);
     // systemd's Type=notify (docs/deploy.md): nothing at all without NOTIFY_SOCKET.
     notifier = createServiceNotifier(process.env, log);
-    const sup = new Supervisor({ loaded, reloadConfig: () => loadConfig(load), membership, log, version: VERSION, port, onChange: () => notifier?.changed() });
+    const sup = new Supervisor({ loaded, reloadConfig: () => loadConfig(load), membership, log, version: VERSION, host, port, inherited, onChange: () => notifier?.changed() });
     const metrics = createMetrics(sup);
     const server = new StatusServer(
       {
@@ -60,7 +64,7 @@ export async function startCommand(load: LoadOptions, json: boolean): Promise<nu
     if (config.propane.pidFile) writePidFile(config.propane.pidFile);
     installSignals(sup);
     // Logged before the first fork, so a start reads in order: supervisor_started, worker_forked, worker_ready, listening.
-    logEvent(log, 'info', 'supervisor_started', startSummary(config, port, server), `propane ${VERSION} supervising ${config.workers} workers on ${config.host}:${port}`);
+    logEvent(log, 'info', 'supervisor_started', startSummary(config, host, port, server), `propane ${VERSION} supervising ${config.workers} workers on ${host}:${port}`);
     notifier?.watch(sup);
     await sup.start();
     const code = await sup.stopped;
@@ -85,12 +89,12 @@ function installSignals(sup: Supervisor): void {
   process.on('SIGHUP', () => void sup.reload());
 }
 
-function startSummary(config: Config, port: number, server: StatusServer): Record<string, unknown> {
+function startSummary(config: Config, host: string, port: number, server: StatusServer): Record<string, unknown> {
   return {
     version: VERSION,
     node_version: process.version,
     workers: config.workers,
-    host: config.host,
+    host,
     port,
     status_socket: config.status.socket,
     status_port: server.tcpPort,

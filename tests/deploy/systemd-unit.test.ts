@@ -60,10 +60,17 @@ t.test('the check catches what it must: a typo warns, a missing ExecStart binary
   t.match(r.output, /\/opt\/nowhere\/propane/);
 });
 
+/** The lines `key=value` of one section (`[Unit]`, `[Service]`, `[Socket]`), in order. */
+function sectionLines(text: string, section: string): Array<[string, string]> {
+  const start = text.indexOf(`[${section}]`);
+  const end = text.indexOf('\n[', start + 1);
+  const body = text.slice(start, end < 0 ? undefined : end);
+  return body.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]);
+}
+
 /** The [Service] section's keys; a repeated key keeps its last value. */
 function serviceKeys(text: string): Map<string, string> {
-  const section = text.slice(text.indexOf('[Service]'), text.indexOf('[Install]'));
-  return new Map(section.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return new Map(sectionLines(text, 'Service'));
 }
 
 t.test('the service is what propane needs: notify, reload by SIGHUP, mixed kill, a stop timeout that fits the drain', async (t) => {
@@ -89,5 +96,15 @@ t.test('the service is what propane needs: notify, reload by SIGHUP, mixed kill,
   }
   t.notOk(keys.has('MemoryDenyWriteExecute'), "V8's JIT needs W+X memory");
   t.match(keys.get('RestrictAddressFamilies'), /AF_NETLINK/, 'os.networkInterfaces() needs AF_NETLINK');
-  t.notMatch(shipped['propane.service']!, /^(Requires|After|Wants)=.*propane\.socket/m, 'the service does not pull in the socket before propane can take it');
+});
+
+t.test('the service takes its listening socket from propane.socket: one TCP socket, Accept=no, and no host or port of its own to contradict it', async (t) => {
+  const unit = new Map(sectionLines(shipped['propane.service']!, 'Unit'));
+  t.equal(unit.get('Requires'), 'propane.socket');
+  t.match(unit.get('After'), /(^| )propane\.socket( |$)/, 'ordered after the socket');
+  const socket = sectionLines(shipped['propane.socket']!, 'Socket');
+  t.same(socket.filter(([k]) => k.startsWith('Listen')), [['ListenStream', '127.0.0.1:3000']], 'one ListenStream= (propane refuses LISTEN_FDS=2), no ListenDatagram=');
+  t.equal(new Map(socket).get('Accept'), 'no', 'propane accepts on the socket itself');
+  const args = serviceKeys(shipped['propane.service']!).get('ExecStart')!.split(' ');
+  t.notOk(args.includes('--host') || args.includes('--port'), 'ExecStart names no --host or --port: the socket decides');
 });

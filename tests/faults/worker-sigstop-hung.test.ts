@@ -1,6 +1,6 @@
 import t from 'tap';
 import { httpGet } from '../helpers/http.js';
-import { tryKill } from '../helpers/processes.js';
+import { identify, stillRuns, tryKill } from '../helpers/processes.js';
 import { valueOf } from '../helpers/prometheus.js';
 import { startPropane } from '../helpers/propane.js';
 
@@ -8,7 +8,8 @@ t.test('SIGSTOP of a worker: hung detection SIGKILLs and replaces it within work
   const node = await startPropane(t, { workers: 2, config: { propane: { workerTimeoutSeconds: 2, respawnDelayMs: 100 } } });
   const before = await node.status();
   const victim = before.workers[0]!.pid!;
-  t.teardown(() => tryKill(victim, 'SIGKILL'));
+  const victimId = identify(victim);
+  t.teardown(() => stillRuns(victimId) && tryKill(victim, 'SIGKILL'));
   const stoppedAt = Date.now();
   process.kill(victim, 'SIGSTOP');
 

@@ -16,6 +16,7 @@ TOOLS=(
   prometheus:prometheus  # a real Prometheus scraping propane and firing its alerts
   systemd-analyze:systemd  # deploy/systemd: systemd-analyze verify
   systemd-notify:systemd   # sd_notify: the supervisor sends READY=1 etc. through it
+  systemd-socket-activate:systemd  # socket activation: a real service manager passes propane its socket
   python3:python3        # the fake service manager end of NOTIFY_SOCKET (tests/helpers/notify-receiver.py)
 )
 

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { isProcessAlive } from '../../shared/process-alive.js';
 import { sleep } from './wait.js';
 
@@ -19,15 +20,56 @@ export function tryKill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Waits until none of `pids` runs; returns those still running after timeoutMs. */
-export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
-    await sleep(25);
-    alive = alive.filter(isAlive);
+/**
+ * A process as it was when first seen: its pid and its start time (field 22
+ * of /proc/<pid>/stat, clock ticks since boot). Pids are reused: with
+ * pid_max at 32768 and several suites forking on one machine, the pid of a
+ * worker that exited minutes ago may belong to somebody else's supervisor by
+ * the time a teardown looks for leftovers. Killing by pid alone killed it.
+ */
+export interface ProcessIdentity {
+  readonly pid: number;
+  /** null when the process was already gone when first seen. */
+  readonly startTime: string | null;
+}
+
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
   }
-  return alive;
+}
+
+/** Call while `pid` is known to be the process meant (just forked, or its own event just arrived). */
+export function identify(pid: number): ProcessIdentity {
+  return { pid, startTime: startTimeOf(pid) };
+}
+
+/** Whether the very process `id` names still runs, not another one that took its pid. */
+export function stillRuns(id: ProcessIdentity): boolean {
+  return id.startTime !== null && isAlive(id.pid) && startTimeOf(id.pid) === id.startTime;
+}
+
+/** Waits until none of `ids` runs; returns those still running after timeoutMs. */
+export function waitAllExited(ids: readonly ProcessIdentity[], timeoutMs: number): Promise<ProcessIdentity[]> {
+  return waitNoneRunning(ids, stillRuns, timeoutMs);
+}
+
+/** Waits until none of `pids` runs; returns those still running after timeoutMs. */
+export function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  return waitNoneRunning(pids, isAlive, timeoutMs);
+}
+
+async function waitNoneRunning<T>(items: readonly T[], runs: (item: T) => boolean, timeoutMs: number): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  let running = items.filter(runs);
+  while (running.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    running = running.filter(runs);
+  }
+  return running;
 }
 
 /**
@@ -50,12 +92,12 @@ export function killOnExit<C extends ChildProcess>(child: C): C {
 
 /**
  * The environment of this process without any ARLEN_/MOJOOBJC_/PROPANE_ variable that would change propane's
- * config, nor a service manager's NOTIFY_SOCKET or WATCHDOG_* (a test runner under systemd has them).
+ * config, nor a service manager's NOTIFY_SOCKET, WATCHDOG_* or LISTEN_* (a test runner under systemd has them).
  */
 export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(ARLEN_|MOJOOBJC_|PROPANE_|NOTIFY_SOCKET$|WATCHDOG_)/.test(k)) env[k] = v;
+    if (v !== undefined && !/^(ARLEN_|MOJOOBJC_|PROPANE_|NOTIFY_SOCKET$|WATCHDOG_|LISTEN_)/.test(k)) env[k] = v;
   }
   return env;
 }

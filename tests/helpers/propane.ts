@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Stream } from 'node:stream';
 import type { StatusPayload } from '../../contracts/status.js';
 import { callStatusSocket } from '../../supervisor/status-client.js';
 import { CLI } from './paths.js';
-import { cleanEnv, killOnExit, nodeCommand, tryKill, waitGone } from './processes.js';
+import { cleanEnv, identify, killOnExit, nodeCommand, tryKill, waitAllExited, type ProcessIdentity } from './processes.js';
 import { parseExposition, type Exposition } from './prometheus.js';
 import { tempSocketPath } from './temp.js';
 import { pollUntil, within } from './wait.js';
@@ -40,6 +41,12 @@ export interface StartOptions {
   socket?: string;
   /** Its own process group (as under systemd), so a test can signal the whole group with process.kill(-pid). */
   detached?: boolean;
+  /** --port's value (default 0, a free one); null passes no --port (a socket passed by a service manager decides). */
+  port?: number | null;
+  /** What runs `node <args>`; default nodeCommand. A service manager stand-in (socket-activation.ts) wraps it. */
+  launcher?: (nodeArgs: string[]) => [string, string[]];
+  /** What the child gets as fd 3 (a file descriptor or a socket), as a service manager passes a socket. */
+  fd3?: number | Stream;
 }
 
 interface Teardown {
@@ -58,13 +65,17 @@ export class PropaneNode {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly #dir: string;
+  /** Each worker as it was forked, so that the teardown never kills a process that reused a worker's pid. */
+  readonly #forked: ProcessIdentity[] = [];
 
   constructor(opts: StartOptions) {
     this.socket = opts.socket ?? tempSocketPath();
     this.#dir = mkdtempSync(join(tmpdir(), 'propane-test-'));
     const args = [CLI, 'start'];
     if (opts.app) args.push(opts.app);
-    args.push('--port', '0', '--status-socket', this.socket);
+    const port = opts.port === undefined ? 0 : opts.port;
+    if (port !== null) args.push('--port', String(port));
+    args.push('--status-socket', this.socket);
     if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
     if (opts.config) {
       const file = join(this.#dir, 'propane.json');
@@ -72,7 +83,8 @@ export class PropaneNode {
       args.push('--config', file);
     }
     args.push(...(opts.args ?? []));
-    this.proc = killOnExit(spawn(...nodeCommand(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false }));
+    const stdio: StdioOptions = opts.fd3 === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', opts.fd3];
+    this.proc = killOnExit(spawn(...(opts.launcher ?? nodeCommand)(args), { cwd: this.#dir, env: { ...cleanEnv(), ...opts.env }, stdio, detached: opts.detached ?? false }));
     this.exited = new Promise((res) => this.proc.once('exit', (code, signal) => res({ code, signal })));
     let buffered = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -105,6 +117,7 @@ export class PropaneNode {
       return;
     }
     this.logs.push(parsed);
+    if (parsed.event === 'worker_forked' && parsed.pid === this.pid && typeof parsed.worker_pid === 'number') this.#forked.push(identify(parsed.worker_pid));
     if (parsed.event === 'supervisor_started' && typeof parsed.port === 'number') this.port = parsed.port;
     for (const w of [...this.#waiters]) {
       if (w.pred(parsed)) {
@@ -121,7 +134,7 @@ export class PropaneNode {
     return new Promise((resolveLine, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.findIndex((w) => w.resolve === done), 1);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`));
+        reject(new Error(`no matching log line within ${timeoutMs} ms; ${this.#whatHappened()}`));
       }, timeoutMs);
       const done = (l: LogLine): void => {
         clearTimeout(timer);
@@ -136,8 +149,17 @@ export class PropaneNode {
   }
 
   async status(): Promise<StatusPayload> {
-    const reply = await callStatusSocket(this.socket, 'GET', '/status', 5_000);
+    const reply = await callStatusSocket(this.socket, 'GET', '/status', 5_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${this.#whatHappened()}`, { cause: err });
+    });
     return JSON.parse(reply.body) as StatusPayload;
+  }
+
+  /** For a failure message: whether the supervisor still runs, and its last lines. */
+  #whatHappened(): string {
+    const { exitCode, signalCode } = this.proc;
+    const state = exitCode === null && signalCode === null ? 'still running' : `exited (code ${String(exitCode)}, signal ${String(signalCode)})`;
+    return `supervisor ${this.pid} ${state}; last lines:\n${this.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`;
   }
 
   /** GET /metrics on the status socket, parsed. */
@@ -168,7 +190,7 @@ export class PropaneNode {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     const result = await within(this.exited, timeoutMs);
     if (!result) this.proc.kill('SIGKILL');
-    const leftovers = await waitGone(this.forkedPids, 5_000);
+    const leftovers = (await waitAllExited(this.#forked, 5_000)).map(({ pid }) => pid);
     for (const pid of leftovers) tryKill(pid, 'SIGKILL');
     rmSync(this.#dir, { recursive: true, force: true });
     if (existsSync(this.socket)) rmSync(this.socket, { force: true });
@@ -188,17 +210,20 @@ export async function startPropane(t: Teardown, opts: StartOptions = {}): Promis
     const { leftovers } = await node.stop();
     if (leftovers.length > 0) throw new Error(`processes of propane ${node.pid} (supervisor or workers) were still running after the test and had to be SIGKILLed: ${leftovers.join(', ')}`);
   });
+  if ((opts.waitFor ?? 'all') !== 'nothing') await waitServing(node, opts);
+  return node;
+}
+
+/** Waits until `node` serves (its `listening` line) and, for waitFor 'all', until every slot has a ready worker; rejects if it exits first. */
+export async function waitServing(node: PropaneNode, opts: Pick<StartOptions, 'workers' | 'waitFor' | 'timeoutMs'> = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const waitFor = opts.waitFor ?? 'all';
-  if (waitFor === 'nothing') return node;
   const started = node.waitForEvent('listening', timeoutMs);
   const failed = node.exited.then(({ code, signal }) => {
     throw new Error(`propane start exited (code ${String(code)}, signal ${String(signal)}) before serving:\n${node.stderr}\n${node.logs.slice(-5).map((l) => JSON.stringify(l)).join('\n')}`);
   });
   await Promise.race([started, failed]);
-  if (waitFor === 'all') {
+  if ((opts.waitFor ?? 'all') === 'all') {
     const workers = opts.workers ?? 1;
     await node.waitForStatus((s) => s.workers.filter((w) => w.state === 'ready').length >= workers, timeoutMs);
   }
-  return node;
 }

@@ -48,8 +48,8 @@ function boots(): unknown[] {
     app: './app.js',
   };
   return [
-    bootPayload(0, loadConfig({ cwd: dir, env: {}, flags: {} }).config, 3000, state(false)),
-    bootPayload(3, loadConfig({ cwd: dir, env: {}, flags: etcd }).config, 0, state(true)),
+    bootPayload(0, loadConfig({ cwd: dir, env: {}, flags: {} }).config, 3000, 'cluster', state(false)),
+    bootPayload(3, loadConfig({ cwd: dir, env: {}, flags: etcd }).config, 0, 'supervisor', state(true)),
   ];
 }
 

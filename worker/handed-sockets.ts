@@ -5,13 +5,16 @@ import type { BoundAddress } from './listeners.js';
 import type { WorkerServer } from './server.js';
 
 /**
- * The worker's side of the reuse_port policy (docs/scheduling.md). Once its
- * message listener exists it asks for its slot's listening socket (a handle
- * the supervisor sent earlier would be dropped), then listens on every
- * socket the supervisor sends: its own, and the sockets of slots it adopts
- * while their worker is not ready, until it is told to hand them back.
+ * The worker's side of `listen_via` supervisor: the reuse_port policy
+ * (docs/scheduling.md) and socket activation (docs/deploy.md). Once its
+ * message listener exists it asks for its own listening socket (a handle
+ * the supervisor sent earlier would be dropped): its slot's under
+ * reuse_port, the inherited one under socket activation. It then listens
+ * on every socket the supervisor sends: its own, and under reuse_port the
+ * sockets of slots it adopts while their worker is not ready, until it is
+ * told to hand them back.
  */
-export class ReusePortSockets {
+export class HandedSockets {
   readonly #server: WorkerServer;
   readonly #send: (msg: WorkerToSupervisor) => void;
   readonly #log: Logger;
