@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { withLoadLock } from '../tests/helpers/load-lock.js';
 import { freePort } from '../tests/helpers/ports.js';
 import { benchArgs } from './args.js';
-import { CLI, track, waitForLine } from './servers.js';
+import { CLI, nodeBinary, nodeVersionOf, track, waitForLine } from './servers.js';
 import { median } from './wrk.js';
 
 /**
@@ -23,6 +23,7 @@ import { median } from './wrk.js';
  *   node dist/bench/cold-start.js [--node /path/to/node] [--boots 10] [--workers 8]
  */
 const args = benchArgs({ node: process.execPath, boots: 10, workers: 8 });
+const node = nodeBinary(args);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const BARE = join(here, 'bare-worker.js');
 
@@ -59,7 +60,7 @@ async function boot(variant: Variant): Promise<Sample> {
     variant === 'propane'
       ? [CLI, 'start', '--workers', '1', '--port', String(port), '--status-socket', socket]
       : [BARE, String(port), variant === 'bare_import' ? 'import' : 'require'];
-  const child = spawn(args.node, argv, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() });
+  const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() });
   const run = track(child, variant, port, variant === 'propane' ? socket : undefined);
   try {
     const isReady = variant === 'propane' ? (l: string) => l.includes('"event":"worker_ready"') : (l: string) => l.startsWith('ready ');
@@ -104,7 +105,7 @@ function table(samples: Record<Variant, Sample[]>): string {
   ].join('\n');
 }
 
-const version = spawnSync(args.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+const version = nodeVersionOf(args.node);
 const boots = await withLoadLock(measureBoots);
 process.stdout.write(`Node ${version} (${args.node}); ${args.boots} boots of each, interleaved; CPU = run time of all the worker's threads from /proc when its primary reports it ready\n\n${table(boots)}\n\n`);
 // supervisor-rss.js takes the load lock itself, so it runs after this process let go of it.

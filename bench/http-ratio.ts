@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withLoadLock } from '../tests/helpers/load-lock.js';
 import { benchArgs } from './args.js';
-import { rawHead, startBaseline, startPropane, type Policy, type Running } from './servers.js';
+import { nodeVersionOf, parsePolicies, rawHead, startBaseline, startPropane, type Policy, type Running } from './servers.js';
 import { median, runWrk, wrkArgs, type WrkResult } from './wrk.js';
 
 /**
@@ -21,11 +21,16 @@ import { median, runWrk, wrkArgs, type WrkResult } from './wrk.js';
  *   observability.responseIdentityHeadersEnabled and
  *   tracePropagationEnabled false against the bare handler.
  *
+ * Under reuse_port the node:cluster side's workers listen with
+ * `reusePort: true` (bench/baseline-cluster.ts). `--node` runs both sides,
+ * propane's supervisor (and so its workers) and the node:cluster primary
+ * (and its workers), on that binary; wrk and this script are unchanged.
  * It takes the load lock (/tmp/propane-load.lock) itself.
  *
- *   node dist/bench/http-ratio.js [--rounds 5] [--duration 5] [--connections 50] [--workers 2] [--policies none,round_robin] [--modes keepalive,close] [--propane-config file.json]
+ *   node dist/bench/http-ratio.js [--node /path/to/node] [--rounds 5] [--duration 5] [--connections 50] [--workers 2] [--policies none,round_robin,reuse_port] [--modes keepalive,close] [--propane-config file.json]
  */
 const args = benchArgs({
+  node: process.execPath,
   rounds: 5,
   duration: 5,
   connections: 50,
@@ -38,7 +43,8 @@ const args = benchArgs({
 const { rounds, connections, workers } = args;
 const durationSeconds = args.duration;
 const propaneConfig = args['propane-config'];
-const policies = args.policies.split(',') as Policy[];
+const { node } = args;
+const policies = parsePolicies(args.policies, node);
 const modes = args.modes.split(',') as Mode[];
 
 type Mode = 'keepalive' | 'close';
@@ -82,10 +88,10 @@ async function main(): Promise<void> {
     for (const policy of policies) {
       const servers: Partial<Record<SideName, Running>> = {};
       try {
-        servers.bare = await startBaseline(workers, policy);
-        servers.propane = await startPropane(workers, policy, propaneConfig ? ['--config', propaneConfig] : [], 'default');
-        servers.quiet = await startPropane(workers, policy, ['--config', quietFile], 'identity+trace off');
-        servers.same = await startBaseline(workers, policy, await addedHeaders(servers.bare, servers.propane));
+        servers.bare = await startBaseline(workers, policy, { node });
+        servers.propane = await startPropane(workers, policy, propaneConfig ? ['--config', propaneConfig] : [], { node, label: 'default' });
+        servers.quiet = await startPropane(workers, policy, ['--config', quietFile], { node, label: 'identity+trace off' });
+        servers.same = await startBaseline(workers, policy, { node, headers: await addedHeaders(servers.bare, servers.propane) });
         bytes[policy] = await checkSameBytes(servers.same, servers.propane);
         for (const mode of modes) {
           // Warm every server (JIT, connection pools) before anything is recorded.
@@ -120,7 +126,7 @@ function report(rows: Row[], bytes: Record<string, number>): void {
     perRound: row.results[a].map((x, i) => x.requestsPerSec / row.results[b][i]!.requestsPerSec),
   });
   const lines = [
-    `propane config: ${propaneConfig || 'defaults'}; wrk ${wrkArgs({ port: 0, connections, durationSeconds }).slice(0, 4).join(' ')} (close: plus -H 'Connection: close'), ${workers} workers, ${rounds} interleaved rounds, medians; response bytes, propane and the same-bytes baseline: ${JSON.stringify(bytes)}`,
+    `Node ${nodeVersionOf(node)} (${node}), both sides; propane config: ${propaneConfig || 'defaults'}; wrk ${wrkArgs({ port: 0, connections, durationSeconds }).slice(0, 4).join(' ')} (close: plus -H 'Connection: close'), ${workers} workers, ${rounds} interleaved rounds, medians; response bytes, propane and the same-bytes baseline: ${JSON.stringify(bytes)}`,
     '',
     '| policy | mode | bare req/s | same-bytes req/s | propane req/s | propane, identity+trace off req/s | **same bytes** (bar) | default vs bare | identity+trace off vs bare |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -1,15 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCHEDULING_POLICIES, type SchedulingPolicy } from '../contracts/config.js';
+import { supportsReusePort } from '../shared/node-support.js';
 import { callStatusSocket } from '../supervisor/status-client.js';
 import { freePort } from '../tests/helpers/ports.js';
 import { killOnExit } from '../tests/helpers/processes.js';
 import { sleep } from '../tests/helpers/wait.js';
 
-export type Policy = 'round_robin' | 'none';
+export type Policy = SchedulingPolicy;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const CLI = join(here, '../supervisor/cli.js');
@@ -75,21 +77,67 @@ export function waitForLine(child: ChildProcess, pred: (line: string) => boolean
   });
 }
 
-/** Plain node:cluster; with `sameBytesHeaders`, its handler also writes those headers (bench/baseline-cluster.ts). */
-export async function startBaseline(workers: number, policy: Policy, sameBytesHeaders?: Readonly<Record<string, string>>): Promise<Running> {
+/** The node binary a benchmark's servers run on: a bench's `--node` (default: the one running the bench). */
+export interface OnNode {
+  node?: string;
+}
+
+/** The binary to spawn: a path made absolute (propane starts in another directory), a bare name left to PATH. */
+export function nodeBinary(opts: OnNode): string {
+  return opts.node === undefined ? process.execPath : opts.node.includes('/') ? resolve(opts.node) : opts.node;
+}
+
+/** `node --version` of the binary at `node` ("v24.22.3"). */
+export function nodeVersionOf(node: string): string {
+  const r = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot run ${node} --version: ${r.error?.message ?? r.stderr}`);
+  return r.stdout.trim();
+}
+
+/**
+ * A bench's `--policies` list, refused before anything starts when a name is
+ * unknown or `node` cannot run it (reuse_port needs Node.js 22.12).
+ */
+export function parsePolicies(list: string, node: string): Policy[] {
+  const version = nodeVersionOf(node);
+  return list.split(',').map((name) => {
+    const policy = SCHEDULING_POLICIES.find((p) => p === name);
+    if (policy === undefined) throw new Error(`--policies takes ${SCHEDULING_POLICIES.join(', ')}; got ${name}`);
+    if (policy === 'reuse_port' && !supportsReusePort(version)) throw new Error(`reuse_port needs Node.js 22.12 or newer; ${node} is ${version}`);
+    return policy;
+  });
+}
+
+export interface BaselineOptions extends OnNode {
+  /** The handler also writes these headers: the same bytes as propane (bench/baseline-cluster.ts). */
+  headers?: Readonly<Record<string, string>>;
+  /** The handler also writes X-Arlen-Worker-Pid, as propane does with its cluster headers on. */
+  workerPidHeader?: boolean;
+}
+
+/** Plain node:cluster with the same policy: under reuse_port, workers that listen with `reusePort: true`. */
+export async function startBaseline(workers: number, policy: Policy, opts: BaselineOptions = {}): Promise<Running> {
   const port = await freePort();
-  const extra = sameBytesHeaders ? [JSON.stringify({ headers: sameBytesHeaders })] : [];
-  const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run = track(child, `node:cluster${sameBytesHeaders ? ' same bytes' : ''} ${policy}`, port);
+  const extra = opts.headers || opts.workerPidHeader ? [JSON.stringify({ headers: opts.headers ?? {}, workerPid: opts.workerPidHeader === true })] : [];
+  const child = spawn(nodeBinary(opts), [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = track(child, `node:cluster${opts.headers ? ' same bytes' : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
   return run;
 }
 
-export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], label = ''): Promise<Running> {
+export interface PropaneOptions extends OnNode {
+  label?: string;
+  /** Added to this process's environment, e.g. WORKER_PID_HEADERS. */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** `propane start` of the hello app; on `opts.node`, which its workers inherit (cluster forks process.execPath). */
+export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], opts: PropaneOptions = {}): Promise<Running> {
   const port = await freePort();
   const statusSocket = join(tmpdir(), `propane-bench-${process.pid}-${port}.sock`);
+  const label = opts.label ?? '';
   const args = [CLI, 'start', HELLO_APP, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() });
+  const child = spawn(nodeBinary(opts), args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir(), env: { ...process.env, ...opts.env } });
   const run = track(child, `propane${label ? ` ${label}` : ''} ${policy}`, port, statusSocket);
   const deadline = Date.now() + 30_000;
   for (;;) {
