@@ -20,6 +20,7 @@ import { ReloadHistory, type ReloadView } from './reload-history.js';
 import { runRollingReload, type ReloadTarget } from './rolling-reload.js';
 import { SessionTotals, type SessionView } from './session-totals.js';
 import { SessionsQuery } from './sessions-query.js';
+import { TlsMaterialStore } from './tls-material.js';
 import type { SupervisorView, TotalsView } from './supervisor-view.js';
 import { WorkerPool, type PoolView } from './worker-pool.js';
 
@@ -57,6 +58,7 @@ export class Supervisor implements SupervisorView {
   readonly #pool: WorkerPool;
   readonly pool: PoolView;
   readonly sessions: SessionView;
+  readonly tls: TlsMaterialStore;
   #state: SupervisorState = 'starting';
   #config: Config;
   #everReady = false;
@@ -79,6 +81,7 @@ export class Supervisor implements SupervisorView {
     this.version = opts.version;
     this.#log = opts.log;
     this.#membership = opts.membership;
+    this.tls = new TlsMaterialStore(opts.loaded, opts.log);
     const log = opts.log;
     const config = (): Config => this.#config;
     const push = (): void => this.#broadcast.push();
@@ -125,6 +128,7 @@ export class Supervisor implements SupervisorView {
       handler(raw);
     });
     cluster.on('exit', (worker) => receive.delete(worker.id));
+    this.tls.start(() => this.#pool.workers());
 
     const c = this.#config;
     await this.#membership.start(
@@ -153,6 +157,7 @@ export class Supervisor implements SupervisorView {
     } catch (err) {
       return this.#refuse(startedAt, `invalid config, nothing changed: ${err instanceof Error ? err.message.replaceAll('\n', '; ') : String(err)}`);
     }
+    this.tls.register(loaded);
     return this.#reload(loaded.config, startedAt);
   }
 
@@ -212,6 +217,7 @@ export class Supervisor implements SupervisorView {
     // The listener, the status socket and the scheduling policy belong to the running process; a restart changes them.
     this.#config = Object.freeze({ ...next, host: previous.host, port: previous.port, status: previous.status, propane: Object.freeze({ ...next.propane, schedulingPolicy: previous.propane.schedulingPolicy }) });
     this.#broker.setLimits(sessionLimits(this.#config));
+    this.tls.apply(this.#config);
     return previous;
   }
 
@@ -226,6 +232,7 @@ export class Supervisor implements SupervisorView {
     this.#setState('stopping');
     this.#heartbeats.close();
     this.#sessionsQuery.close();
+    this.tls.close();
     this.#pool.cancelTimers();
     void withTimeout(this.#membership.stop(), MEMBERSHIP_STOP_TIMEOUT_MS).then(() => this.#stopped(code));
   }
@@ -252,7 +259,8 @@ export class Supervisor implements SupervisorView {
         if (!this.#everReady) {
           this.#everReady = true;
           const { host } = this.#config;
-          logEvent(this.#log, 'info', 'listening', { host, port: this.port, url: `http://${host}:${this.port}` }, `serving on http://${host}:${this.port}`);
+          const url = `${this.tls.enabled ? 'https' : 'http'}://${host}:${this.port}`;
+          logEvent(this.#log, 'info', 'listening', { host, port: this.port, url }, `serving on ${url}`);
         }
         this.#broadcast.push();
         this.#opts.onChange?.();
@@ -277,6 +285,8 @@ export class Supervisor implements SupervisorView {
       case 'sessions_report':
         wp.onSessionsReport(msg.seq, msg.sessions);
         return this.#sessionsQuery.onReport(wp.id, msg.seq);
+      case 'tls_material_request':
+        return this.tls.answer(wp);
       default:
         return assertNever(msg);
     }
