@@ -13,7 +13,8 @@ export const SECURITY_PROFILES = ['balanced', 'strict', 'edge'] as const;
 export const SecurityProfileName = z.enum(SECURITY_PROFILES);
 export type SecurityProfileName = z.infer<typeof SecurityProfileName>;
 
-export const SCHEDULING_POLICIES = ['round_robin', 'none'] as const;
+export const SCHEDULING_POLICIES = ['round_robin', 'none', 'reuse_port'] as const;
+export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const RuntimeLimits = z.strictObject({
@@ -52,7 +53,7 @@ export const PropaneSettings = z.strictObject({
   workerTimeoutSeconds: seconds.default(30),
   crashLoop: CrashLoop.prefault({}),
   maxWorkerMemoryMB: z.int().min(0).max(1_048_576).default(0),
-  /** node:cluster's scheduling policy; docs/scheduling.md has the measurements behind the `none` default. */
+  /** How connections reach workers; docs/scheduling.md has the measurements behind the `none` default. `reuse_port` needs Linux and Node.js 22.12. */
   schedulingPolicy: z.enum(SCHEDULING_POLICIES).default('none'),
   respawn: z.boolean().default(true),
   pidFile: z.string().min(1).nullable().default(null),

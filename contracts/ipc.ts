@@ -89,6 +89,14 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   }),
   /** New session-ticket keys, pushed to every worker when the supervisor rotates them. */
   z.strictObject({ type: z.literal('tls_ticket_keys'), schema_version: v, ticket_keys: TicketKeys }),
+  /**
+   * reuse_port: the listening socket `socket` travels with this message as its handle; accept on it.
+   * `adopted` is false for the worker's own slot's socket (the answer to `listener_request`), true for
+   * the socket of a slot whose worker is not ready, served until `listener_release` (docs/scheduling.md).
+   */
+  z.strictObject({ type: z.literal('listener_socket'), schema_version: v, socket: count, adopted: z.boolean() }),
+  /** reuse_port: stop accepting on the adopted socket `socket`; close your copy, never the socket, which others keep. */
+  z.strictObject({ type: z.literal('listener_release'), schema_version: v, socket: count }),
 ]);
 export type SupervisorToWorker = z.infer<typeof SupervisorToWorker>;
 
@@ -107,6 +115,8 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sessions_report'), schema_version: v, seq, sessions: SessionCounts }),
   /** With TLS on, sent once before listening: the worker needs its certificates and ticket keys (`tls_material`). */
   z.strictObject({ type: z.literal('tls_material_request'), schema_version: v }),
+  /** reuse_port: the worker is ready to listen and its message listener exists; a handle sent before would be dropped. */
+  z.strictObject({ type: z.literal('listener_request'), schema_version: v }),
 ]);
 export type WorkerToSupervisor = z.infer<typeof WorkerToSupervisor>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Member, Quorum, SessionCounts, StoreState, WorkerState } from './cluster.js';
+import { SCHEDULING_POLICIES } from './config.js';
 import { REJECT_REASONS } from './ipc.js';
 
 /** GET /status on the status socket (docs/observability.md). Dashboards rely on this shape. */
@@ -70,7 +71,11 @@ export const StatusPayload = z.strictObject({
     started_at: z.string(),
     uptime_seconds: z.number().min(0),
     rss_bytes: z.int().min(0).nullable(),
-    scheduling_policy: z.enum(['round_robin', 'none']),
+    scheduling_policy: z.enum(SCHEDULING_POLICIES),
+    /** process.version of the supervisor (and so of its workers). */
+    node_version: z.string(),
+    /** net.ipv4.tcp_migrate_req as read when /status is answered; null where it does not exist (not Linux, a kernel older than 5.14). */
+    tcp_migrate_req: z.union([z.literal(0), z.literal(1)]).nullable(),
   }),
   listen: z.strictObject({ host: z.string(), port: z.int().min(0).max(65_535) }),
   workers: z.array(WorkerStatus),

@@ -14,6 +14,7 @@ export const ERRORS = {
   PROPANE_ERR_LISTEN: { exitCode: 1 },
   PROPANE_ERR_NODE_ID_TAKEN: { exitCode: 2 },
   PROPANE_ERR_NODE_TOO_OLD: { exitCode: 2 },
+  PROPANE_ERR_PLATFORM_UNSUPPORTED: { exitCode: 2 },
   PROPANE_ERR_RELOAD_ABORTED: { exitCode: 1 },
   PROPANE_ERR_RELOAD_REFUSED: { exitCode: 1 },
   PROPANE_ERR_STATUS_BAD_RESPONSE: { exitCode: 1 },

@@ -16,12 +16,15 @@ let configured = false;
 
 /**
  * node:cluster freezes its scheduling policy at the first setupPrimary, so
- * it is set once, before the first fork; a reload cannot change it.
+ * it is set once, before the first fork; a reload cannot change it. Under
+ * reuse_port workers listen on socket handles, never through node:cluster,
+ * so its policy does not matter: SCHED_NONE keeps the primary off the
+ * accept path should anything listen through it.
  */
 export function setupCluster(policy: Config['propane']['schedulingPolicy']): void {
   if (configured) return;
   configured = true;
-  cluster.schedulingPolicy = policy === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  cluster.schedulingPolicy = policy === 'round_robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
 }
 

@@ -2,6 +2,7 @@ import { readRss } from '../shared/rss.js';
 import type { StatusPayload, WorkerStatus } from '../contracts/status.js';
 import { STATUS_SCHEMA_VERSION } from '../contracts/status.js';
 import type { SupervisorView } from './supervisor-view.js';
+import { readTcpMigrateReq } from './tcp-migrate-req.js';
 
 /**
  * GET /status, built from what the supervisor holds once the workers' session
@@ -57,6 +58,8 @@ export function buildStatus(sup: SupervisorView): StatusPayload {
       uptime_seconds: Math.round((Date.now() - sup.startedAt.getTime()) / 100) / 10,
       rss_bytes: readRss(),
       scheduling_policy: c.propane.schedulingPolicy,
+      node_version: process.version,
+      tcp_migrate_req: readTcpMigrateReq(),
     },
     listen: { host: c.host, port: sup.port },
     workers,

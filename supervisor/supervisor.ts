@@ -1,28 +1,28 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { ClusterState } from '../contracts/cluster.js';
 import type { Config } from '../contracts/config.js';
-import { IPC_SCHEMA_VERSION, WorkerToSupervisor } from '../contracts/ipc.js';
 import type { ReloadResponse, SupervisorState } from '../contracts/status.js';
-import { zodCheck } from '../contracts/zod-check.js';
-import { assertNever } from '../shared/assert-never.js';
 import type { LoadedConfig } from '../shared/config/load.js';
 import { PropaneError } from '../shared/errors.js';
-import { createIpcReceiver } from '../shared/ipc-receiver.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { AdmissionBroker, sessionLimits } from './admission-broker.js';
 import { ClusterBroadcast } from './cluster-broadcast.js';
 import { setupCluster } from './fork.js';
 import { HeartbeatMonitor } from './heartbeat-monitor.js';
-import type { MembershipSnapshot, MembershipSource } from './membership/source.js';
+import { ListenerSockets } from './listener-sockets.js';
+import { stopWithin, type MembershipSnapshot, type MembershipSource } from './membership/source.js';
 import { MemoryGuard } from './memory-guard.js';
 import { NodeTotals } from './node-totals.js';
 import { ReloadHistory, type ReloadView } from './reload-history.js';
+import { keepRestartOnly } from './restart-only.js';
 import { runRollingReload, type ReloadTarget } from './rolling-reload.js';
 import { SessionTotals, type SessionView } from './session-totals.js';
 import { SessionsQuery } from './sessions-query.js';
 import { TlsMaterialStore } from './tls-material.js';
 import type { SupervisorView, TotalsView } from './supervisor-view.js';
+import { receiveWorkerMessages } from './worker-messages.js';
 import { WorkerPool, type PoolView } from './worker-pool.js';
+import type { WorkerProcess } from './worker-process.js';
 
 export interface SupervisorOptions {
   loaded: LoadedConfig;
@@ -38,8 +38,6 @@ export interface SupervisorOptions {
 
 /** Listen errors that no respawn can fix: fail the start instead of crash-looping. */
 const FATAL_LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL']);
-/** A membership store that does not answer never holds a stop longer than this. */
-export const MEMBERSHIP_STOP_TIMEOUT_MS = 2000;
 
 /**
  * The cluster primary. It keeps the supervisor's state and config, admits
@@ -70,6 +68,8 @@ export class Supervisor implements SupervisorView {
   readonly #heartbeats: HeartbeatMonitor;
   readonly #memory: MemoryGuard;
   readonly #sessionsQuery: SessionsQuery;
+  /** The SO_REUSEPORT sockets under reuse_port; null under the node:cluster policies. */
+  readonly #listeners: ListenerSockets | null;
   #stopped!: (code: number) => void;
   /** Resolves with the exit code once the supervisor has stopped. */
   readonly stopped = new Promise<number>((resolve) => (this.#stopped = resolve));
@@ -86,7 +86,8 @@ export class Supervisor implements SupervisorView {
     const config = (): Config => this.#config;
     const push = (): void => this.#broadcast.push();
     const isServing = (): boolean => this.#state === 'running' || this.#state === 'reloading';
-    const pool = new WorkerPool({ log, port: opts.port, config, clusterState: () => this.#broadcast.current, isServing, changed: push });
+    const changed = (): void => (this.#listeners?.rebalance(), push());
+    const pool = new WorkerPool({ log, port: opts.port, config, clusterState: () => this.#broadcast.current, isServing, changed });
     this.pool = this.#pool = pool;
     this.#broker = new AdmissionBroker(sessionLimits(this.#config), (id, msg) => pool.get(id)?.send(msg), (id) => pool.get(id)?.isAlive ?? false);
     const query = (this.#sessionsQuery = new SessionsQuery(() => pool.workers()));
@@ -97,6 +98,7 @@ export class Supervisor implements SupervisorView {
     this.#heartbeats = new HeartbeatMonitor({ log, workerTimeoutSeconds, workers: () => pool.workers(), slotOf: (wp) => pool.slotOf(wp), afterTick: push });
     const mayRecycle = (): boolean => !this.#reloads.inProgress && this.#state === 'running';
     this.#memory = new MemoryGuard({ log, config, mayRecycle, slotOf: (wp) => pool.slotOf(wp), replace: (slot, reason) => pool.replace(slot, reason) });
+    this.#listeners = this.#config.propane.schedulingPolicy === 'reuse_port' ? new ListenerSockets({ log, host: this.#config.host, port: opts.port, pool }) : null;
   }
 
   get state(): SupervisorState {
@@ -116,21 +118,24 @@ export class Supervisor implements SupervisorView {
   }
 
   async start(): Promise<void> {
-    setupCluster(this.#config.propane.schedulingPolicy);
-    cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
-    const receive = new Map<number, (raw: unknown) => void>();
-    cluster.on('message', (worker: Worker, raw: unknown) => {
-      let handler = receive.get(worker.id);
-      if (!handler) {
-        handler = createIpcReceiver(zodCheck(WorkerToSupervisor), this.#log, `worker ${worker.id}`, (msg) => this.#onMessage(worker.id, msg));
-        receive.set(worker.id, handler);
-      }
-      handler(raw);
-    });
-    cluster.on('exit', (worker) => receive.delete(worker.id));
-    this.tls.start(() => this.#pool.workers());
-
     const c = this.#config;
+    // Bound before anything starts, so that a port taken fails the start at once.
+    await this.#listeners?.open(c.workers);
+    setupCluster(c.propane.schedulingPolicy);
+    cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
+    receiveWorkerMessages({
+      log: this.#log,
+      pool: this.#pool,
+      broker: this.#broker,
+      totals: this.#totals,
+      memory: this.#memory,
+      sessionsQuery: this.#sessionsQuery,
+      listeners: this.#listeners,
+      tls: this.tls,
+      ready: (wp) => this.#onReady(wp),
+      bootFailed: (wp, msg) => this.#onBootFailed(wp, msg),
+    });
+    this.tls.start(() => this.#pool.workers());
     await this.#membership.start(
       { nodeId: c.cluster.nodeId, host: c.host, port: this.port, pid: process.pid, version: this.version, startedAt: this.startedAt.toISOString() },
       () => this.#broadcast.push(),
@@ -168,7 +173,9 @@ export class Supervisor implements SupervisorView {
     logEvent(this.#log, 'info', 'shutdown_started', { trigger, grace_seconds: this.#config.propane.gracefulShutdownSeconds }, 'shutting down');
     this.#broadcast.push();
     this.#pool.cancelTimers();
-    await withTimeout(this.#membership.stop(), MEMBERSHIP_STOP_TIMEOUT_MS);
+    await stopWithin(this.#membership);
+    // Each socket closes as its workers drain (nothing is adopted any more): new connections are refused, as under the node:cluster policies.
+    this.#listeners?.close();
     for (const wp of this.#pool.workers()) this.#pool.drain(wp, 'shutdown');
     await this.#pool.allExited();
     this.#finish(0);
@@ -198,6 +205,7 @@ export class Supervisor implements SupervisorView {
         interruptedBy: () => (this.#state === 'reloading' ? null : this.#state),
       };
       const { record, durationMs } = await runRollingReload(target, next, startedAt);
+      this.#listeners?.rebalance();
       this.#reloads.record(record, durationMs);
       this.#broadcast.push();
       return { schema_version: 1, outcome: record.outcome, reason: record.reason, started_at: record.started_at, finished_at: record.finished_at };
@@ -214,8 +222,9 @@ export class Supervisor implements SupervisorView {
 
   #applyConfig(next: Config): Config {
     const previous = this.#config;
-    // The listener, the status socket and the scheduling policy belong to the running process; a restart changes them.
-    this.#config = Object.freeze({ ...next, host: previous.host, port: previous.port, status: previous.status, propane: Object.freeze({ ...next.propane, schedulingPolicy: previous.propane.schedulingPolicy }) });
+    const { config, kept } = keepRestartOnly(previous, next);
+    if (kept.length > 0) logEvent(this.#log, 'warn', 'config_needs_restart', { keys: kept }, `the reload keeps ${kept.join(', ')} as they are; restart propane to change them`);
+    this.#config = config;
     this.#broker.setLimits(sessionLimits(this.#config));
     this.tls.apply(this.#config);
     return previous;
@@ -233,8 +242,9 @@ export class Supervisor implements SupervisorView {
     this.#heartbeats.close();
     this.#sessionsQuery.close();
     this.tls.close();
+    this.#listeners?.close();
     this.#pool.cancelTimers();
-    void withTimeout(this.#membership.stop(), MEMBERSHIP_STOP_TIMEOUT_MS).then(() => this.#stopped(code));
+    void stopWithin(this.#membership).then(() => this.#stopped(code));
   }
 
   /** A fatal start error (the port is taken): stop everything and exit non-zero. */
@@ -247,48 +257,23 @@ export class Supervisor implements SupervisorView {
     this.#finish(err.exitCode);
   }
 
-  #onMessage(id: number, msg: WorkerToSupervisor): void {
-    const wp = this.#pool.get(id);
-    if (!wp) return;
-    switch (msg.type) {
-      case 'worker_listening':
-        logEvent(this.#log, 'info', 'worker_listening', { slot: wp.slot, worker_pid: wp.pid, port: msg.port }, 'worker listening');
-        return;
-      case 'worker_ready':
-        this.#pool.markReady(wp);
-        if (!this.#everReady) {
-          this.#everReady = true;
-          const { host } = this.#config;
-          const url = `${this.tls.enabled ? 'https' : 'http'}://${host}:${this.port}`;
-          logEvent(this.#log, 'info', 'listening', { host, port: this.port, url }, `serving on ${url}`);
-        }
-        this.#broadcast.push();
-        this.#opts.onChange?.();
-        return;
-      case 'worker_boot_failed':
-        this.#pool.markBootFailed(wp, msg.phase, msg.error);
-        if (msg.phase === 'listen' && !this.#everReady && FATAL_LISTEN_CODES.has(msg.error.code ?? '')) {
-          this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.#config.host}:${this.port}: ${msg.error.code}. Fix: stop what holds the port, or choose another with --port.`));
-        }
-        return;
-      case 'heartbeat_ack':
-        wp.onHeartbeat(msg.stats);
-        this.#totals.add(wp.id, msg.stats);
-        this.#memory.check(wp);
-        return;
-      case 'lease_request':
-        return this.#broker.onRequest(wp.id, msg);
-      case 'lease_return':
-        return this.#broker.onReturn(wp.id, msg);
-      case 'listener_closed':
-        return wp.send({ type: 'listener_closed_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq });
-      case 'sessions_report':
-        wp.onSessionsReport(msg.seq, msg.sessions);
-        return this.#sessionsQuery.onReport(wp.id, msg.seq);
-      case 'tls_material_request':
-        return this.tls.answer(wp);
-      default:
-        return assertNever(msg);
+  #onReady(wp: WorkerProcess): void {
+    this.#pool.markReady(wp);
+    this.#listeners?.rebalance();
+    if (!this.#everReady) {
+      this.#everReady = true;
+      const { host } = this.#config;
+      const url = `${this.tls.enabled ? 'https' : 'http'}://${host}:${this.port}`;
+      logEvent(this.#log, 'info', 'listening', { host, port: this.port, url }, `serving on ${url}`);
+    }
+    this.#broadcast.push();
+    this.#opts.onChange?.();
+  }
+
+  #onBootFailed(wp: WorkerProcess, { phase, error }: { phase: string; error: { message: string; code?: string | undefined } }): void {
+    this.#pool.markBootFailed(wp, phase, error);
+    if (phase === 'listen' && !this.#everReady && FATAL_LISTEN_CODES.has(error.code ?? '')) {
+      this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.#config.host}:${this.port}: ${error.code}. Fix: stop what holds the port, or choose another with --port.`));
     }
   }
 
@@ -299,6 +284,7 @@ export class Supervisor implements SupervisorView {
     // Its permits return to the pool at once, and its last report leaves the totals' bookkeeping.
     this.#broker.forget(wp.id);
     this.#totals.forget(wp.id);
+    this.#listeners?.rebalance();
     if (nothingCanServe) {
       logEvent(this.#log, 'error', 'supervisor_stopped', { reason: 'no_respawn' }, 'every worker exited and --no-respawn is set; stopping');
       this.#finish(1);
@@ -306,10 +292,4 @@ export class Supervisor implements SupervisorView {
     this.#broadcast.push();
     this.#opts.onChange?.();
   }
-}
-
-async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -63,9 +63,14 @@ export class WorkerProcess implements WorkerView {
   }
 
   send(msg: SupervisorToWorker): void {
+    this.sendWithHandle(msg, undefined);
+  }
+
+  /** `handle` travels with the message (node:child_process sends it as a file descriptor and keeps its own copy open). */
+  sendWithHandle(msg: SupervisorToWorker, handle: object | undefined): void {
     if (!this.worker.isConnected()) return;
     try {
-      this.worker.send(msg, undefined, noop);
+      this.worker.send(msg, handle as Parameters<Worker['send']>[1], noop);
     } catch {
       // The channel closed between the check and the send; the exit handler cleans up.
     }

@@ -13,6 +13,7 @@ import { failBoot } from './boot-failure.js';
 import { ClusterView } from './cluster-view.js';
 import { ListenerFence } from './listener-fence.js';
 import { guardAgainstOrphaning } from './orphan-guard.js';
+import { ReusePortSockets } from './reuse-port-sockets.js';
 import { WorkerServer } from './server.js';
 import { handleShutdownSignals, WorkerShutdown } from './shutdown.js';
 import { WorkerCounters } from './stats.js';
@@ -59,13 +60,15 @@ async function main(): Promise<void> {
     websocket: new Admission('websocket', leasePolicy(config.runtimeLimits.maxConcurrentWebSocketSessions, config.workers), send),
   };
   const server = new WorkerServer({ config, app, view, counters, admission, log });
-  const fence = new ListenerFence(send);
+  const reusePort = config.propane.schedulingPolicy === 'reuse_port' ? new ReusePortSockets(server, send, log) : null;
+  // Under reuse_port no connection travels over IPC, so a drain has nothing to fence off (listener-fence.ts).
+  const fence = reusePort ? null : new ListenerFence(send);
   const shutdown = new WorkerShutdown({ server, app, counters, fence, log });
   isPlannedExit = () => shutdown.isExiting;
 
   process.on(
     'message',
-    createIpcReceiver(checkSupervisorToWorker, log, 'supervisor', (msg) => {
+    createIpcReceiver(checkSupervisorToWorker, log, 'supervisor', (msg, attached) => {
       switch (msg.type) {
         case 'heartbeat':
           return send({ type: 'heartbeat_ack', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, stats: counters.snapshot() });
@@ -79,13 +82,17 @@ async function main(): Promise<void> {
         case 'drain':
           return shutdown.drainAndExit(msg.reason, msg.grace_ms, msg.websocket_close_code);
         case 'listener_closed_ack':
-          return fence.onAck(msg.seq);
+          return fence?.onAck(msg.seq);
         case 'sessions_query':
           return send({ type: 'sessions_report', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, sessions: { ...counters.sessions } });
         case 'tls_material':
           return server.tls?.onMaterial(msg);
         case 'tls_ticket_keys':
           return server.tls?.onTicketKeys(msg.ticket_keys);
+        case 'listener_socket':
+          return reusePort?.onSocket(msg.socket, msg.adopted, attached);
+        case 'listener_release':
+          return server.release(msg.socket);
         default:
           return assertNever(msg);
       }
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
   try {
     // With TLS, no connection is accepted before the certificates and ticket keys came from the supervisor.
     await server.tls?.receive(() => send({ type: 'tls_material_request', schema_version: IPC_SCHEMA_VERSION }));
-    bound = await server.listen(config.host, port);
+    bound = reusePort ? await reusePort.listenOwn() : await server.listen(config.host, port);
   } catch (err) {
     return failBoot(log, send, 'listen', err);
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../contracts/config.js';
 import type { SessionKind } from '../contracts/ipc.js';
@@ -12,6 +12,7 @@ import { drainHttpConnections, SHUTDOWN_QUIET_MS } from './connection-drain.js';
 import { attachConn, connOf, type Conn } from './connection.js';
 import { answerMalformedRequest } from './malformed-http.js';
 import { PropaneResponse } from './propane-response.js';
+import { Listeners, SHARED_LISTENER, type BoundAddress } from './listeners.js';
 import { handleRequest } from './request-handler.js';
 import { contextOf } from './request-identity.js';
 import { SessionRefusal } from './session-refusal.js';
@@ -31,17 +32,17 @@ export interface WorkerServerDeps {
 }
 
 /**
- * The worker's listener. A net server accepts with `pauseOnConnect`, so no
- * byte is read before the session is admitted against the node-wide limit
- * (docs/session-limits.md); admitted sockets go to the HTTP server, refused
- * ones to the 503 of SessionRefusal. With TLS both go through the
- * handshake of `tls` first (docs/tls.md).
+ * The worker's server. Its listeners (listeners.ts) accept with
+ * `pauseOnConnect`, so no byte is read before the session is admitted
+ * against the node-wide limit (docs/session-limits.md); admitted sockets go
+ * to the HTTP server, refused ones to the 503 of SessionRefusal. With TLS
+ * both go through the handshake of `tls` first (docs/tls.md).
  */
 export class WorkerServer {
   /** TLS termination when `tls.certFile` is set; its material comes over IPC before the worker listens. */
   readonly tls: TlsTermination | null;
   readonly #deps: WorkerServerDeps;
-  readonly #listener: NetServer;
+  readonly #listeners: Listeners;
   readonly #http: HttpServer;
   readonly #refusal: SessionRefusal;
   readonly #hub: WebSocketHub;
@@ -79,24 +80,29 @@ export class WorkerServer {
       clusterzToken: config.security.clusterzRequiresToken ? config.status.token : null,
     };
     const upgrade: WebSocketUpgradeDeps = { app, view, counters, admission: deps.admission.websocket, hub: this.#hub, refusal: this.#refusal, releasePermit: (kind) => this.#releasePermit(kind), identityHeaders };
-    this.#listener = createNetServer({ pauseOnConnect: true }, (socket) => this.#onConnection(socket));
+    this.#listeners = new Listeners((socket) => this.#onConnection(socket), (err) => log.error({ err }, 'listener error'));
     this.#http = createHttpServer({ ...NODE_HTTP_TIMEOUTS_OFF, ServerResponse: PropaneResponse }, (req, res) => handleRequest(ctx, connOf(req.socket), req, res));
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(upgrade, req, socket as Socket, head));
     this.#http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerMalformedRequest(err, socket as Socket, view.headers));
   }
 
-  listen(host: string, port: number): Promise<{ address: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.#listener.once('error', reject);
-      this.#listener.listen({ host, port }, () => {
-        this.#listener.off('error', reject);
-        this.#listener.on('error', (err) => this.#deps.log.error({ err }, 'listener error'));
-        const addr = this.#listener.address();
-        if (addr === null || typeof addr === 'string') return reject(new Error(`unexpected listen address ${String(addr)}`));
-        this.#sweeper.start();
-        resolve({ address: addr.address, port: addr.port });
-      });
-    });
+  /** Listens on host:port through node:cluster (none, round_robin). */
+  async listen(host: string, port: number): Promise<BoundAddress> {
+    const bound = await this.#listeners.listen(SHARED_LISTENER, { host, port });
+    this.#sweeper.start();
+    return bound;
+  }
+
+  /** reuse_port: accepts on a listening socket the supervisor sent, its slot's own or an adopted one. */
+  async listenOn(socket: number, handle: object): Promise<BoundAddress> {
+    const bound = await this.#listeners.listen(socket, handle);
+    this.#sweeper.start();
+    return bound;
+  }
+
+  /** reuse_port: stops accepting on an adopted socket; the connections it accepted stay. */
+  release(socket: number): void {
+    this.#listeners.release(socket);
   }
 
   #onConnection(socket: Socket): void {
@@ -147,8 +153,9 @@ export class WorkerServer {
     this.#draining = true;
     this.#deps.view.markDraining();
     // Not awaited: net.Server#close calls back only once every connection has
-    // ended, and closing those is what the rest of the drain does.
-    this.#listener.close();
+    // ended, and closing those is what the rest of the drain does. Under
+    // reuse_port this closes this worker's copies of the sockets only.
+    this.#listeners.close();
     // With round-robin scheduling the primary may already have sent this worker
     // connection handles that node:cluster hands back once the listener is
     // closed; exiting before they arrive would leave those clients hanging.
@@ -165,7 +172,7 @@ export class WorkerServer {
   destroy(): void {
     this.#sweeper.close();
     this.#hub.close();
-    this.#listener.close();
+    this.#listeners.close();
     for (const conn of this.#conns) conn.socket.destroy();
   }
 }

@@ -8,7 +8,8 @@ export interface WorkerShutdownDeps {
   server: WorkerServer;
   app: LoadedApp;
   counters: WorkerCounters;
-  fence: ListenerFence;
+  /** null under reuse_port, where no connection is in flight over IPC. */
+  fence: ListenerFence | null;
   log: Logger;
 }
 
@@ -36,7 +37,7 @@ export class WorkerShutdown {
     this.#draining = true;
     const { server, app, counters, fence, log } = this.#deps;
     logEvent(log, 'info', 'worker_draining', { reason, grace_ms: graceMs }, 'draining');
-    void server.drain(graceMs, closeCode, () => fence.pass()).then(async () => {
+    void server.drain(graceMs, closeCode, () => fence?.pass() ?? Promise.resolve()).then(async () => {
       await app.close().catch((err: unknown) => logEvent(log, 'error', 'app_error', { err }, 'the app failed to close'));
       logEvent(log, 'info', 'worker_drained', { reason }, 'drained');
       this.#exiting = true;

@@ -25,7 +25,7 @@ export const FLAG_BINDINGS: readonly FlagBinding[] = [
   { flags: '--max-http-sessions <n>', attribute: 'maxHttpSessions', path: 'runtimeLimits.maxConcurrentHTTPSessions', kind: 'int', description: 'node-wide HTTP session limit (default: 256)' },
   { flags: '--max-websocket-sessions <n>', attribute: 'maxWebsocketSessions', path: 'runtimeLimits.maxConcurrentWebSocketSessions', kind: 'int', description: 'node-wide WebSocket session limit (default: 256)' },
   { flags: '--security-profile <name>', attribute: 'securityProfile', path: 'securityProfile', kind: 'string', description: 'balanced, strict or edge (default: balanced)' },
-  { flags: '--scheduling-policy <policy>', attribute: 'schedulingPolicy', path: 'propane.schedulingPolicy', kind: 'string', description: 'round_robin or none (default: none; see docs/scheduling.md)' },
+  { flags: '--scheduling-policy <policy>', attribute: 'schedulingPolicy', path: 'propane.schedulingPolicy', kind: 'string', description: 'none, round_robin or reuse_port (default: none; see docs/scheduling.md)' },
   { flags: '--log-level <level>', attribute: 'logLevel', path: 'logLevel', kind: 'string', description: 'fatal, error, warn, info, debug, trace or silent (default: info)' },
 ];
 

@@ -98,7 +98,7 @@ export function loadConfig(opts: LoadOptions): LoadedConfig {
       emitHeaders: input.cluster.emitHeaders ?? input.cluster.enabled,
     },
   });
-  const refusals = [...findRisks(config), ...findNodeGaps(config, sources, process.version)];
+  const refusals = [...findRisks(config), ...findNodeGaps(config, sources, process.version, process.platform)];
   if (refusals.length > 0) throw new ConfigErrors(refusals);
   const frozen = deepFreeze(config);
   return { config: frozen, file, sources, tls: readTlsMaterial(frozen.tls) };

@@ -8,6 +8,7 @@ import { createMetrics } from '../metrics.js';
 import { removePidFile, writePidFile } from '../pid-file.js';
 import { createServiceNotifier, type ServiceNotifier } from '../service-notifier.js';
 import { buildStatus } from '../status-payload.js';
+import { readTcpMigrateReq } from '../tcp-migrate-req.js';
 import { StatusServer } from '../status-server.js';
 import { Supervisor } from '../supervisor.js';
 import { VERSION } from '../version.js';
@@ -94,6 +95,8 @@ function startSummary(config: Config, port: number, server: StatusServer): Recor
     status_socket: config.status.socket,
     status_port: server.tcpPort,
     scheduling_policy: config.propane.schedulingPolicy,
+    // Whether a closing SO_REUSEPORT socket hands its queued connections on (docs/scheduling.md).
+    tcp_migrate_req: readTcpMigrateReq(),
     security_profile: config.securityProfile,
     limits: { http: config.runtimeLimits.maxConcurrentHTTPSessions, websocket: config.runtimeLimits.maxConcurrentWebSocketSessions },
     app: config.app ?? 'embedded default app',

@@ -33,3 +33,13 @@ export interface MembershipSource {
   /** Deregisters first, so peers see the node leave at once. Safe to call twice. */
   stop(): Promise<void>;
 }
+
+/** A membership store that does not answer never holds a stop longer than this. */
+export const MEMBERSHIP_STOP_TIMEOUT_MS = 2000;
+
+/** `source.stop()`, given up on after MEMBERSHIP_STOP_TIMEOUT_MS: shutting down never waits on the store. */
+export async function stopWithin(source: MembershipSource, ms = MEMBERSHIP_STOP_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([source.stop().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

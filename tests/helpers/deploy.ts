@@ -1,7 +1,7 @@
 import type { Config } from '../../contracts/config.js';
 import { DRAIN_KILL_MARGIN_MS } from '../../supervisor/worker-pool.js';
 import { CLOSE_TIMEOUT_MS } from '../../supervisor/service-notifier.js';
-import { MEMBERSHIP_STOP_TIMEOUT_MS } from '../../supervisor/supervisor.js';
+import { MEMBERSHIP_STOP_TIMEOUT_MS } from '../../supervisor/membership/source.js';
 import { runCli } from './cli.js';
 
 /** What the deploy/ tests check against propane itself: how long a stop may take, and what start's flags mean. */

@@ -1,13 +1,16 @@
 import t from 'tap';
-import { runCli } from '../helpers/cli.js';
+import type { SchedulingPolicy } from '../../contracts/config.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { withLoadLock } from '../helpers/load-lock.js';
-import { describeLoad, failures, startLoad, type LoadOptions } from '../helpers/load.js';
+import { describeLoad, failures, startLoad, type LoadOptions, type LoadResult } from '../helpers/load.js';
 import { waitGone } from '../helpers/processes.js';
 import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
+import { tcpMigrateReqSkip, withTcpMigrateReq, type MigrateReq } from '../helpers/reuse-port.js';
 
 // Under sustained load a reload fails no request: no 5xx, no reset, no
-// refused connection (docs/operations.md). Both load shapes, both scheduling
-// policies.
+// refused connection (docs/operations.md). Both load shapes, every scheduling
+// policy; reuse_port with net.ipv4.tcp_migrate_req at 0 and at 1, since no
+// listening socket closes during its reload (docs/scheduling.md).
 const WORKERS = 2;
 
 const LOADS: Array<{ name: string; opts: LoadOptions; minOk: number }> = [
@@ -17,9 +20,18 @@ const LOADS: Array<{ name: string; opts: LoadOptions; minOk: number }> = [
   { name: 'one connection per request', opts: { shape: 'per-request', concurrency: 8 }, minOk: 400 },
 ];
 
-for (const policy of ['none', 'round_robin'] as const) {
+const migrateSkip = tcpMigrateReqSkip();
+const POLICIES: Array<{ policy: SchedulingPolicy; migrateReq?: MigrateReq; skip: string | false }> = [
+  { policy: 'none', skip: false },
+  { policy: 'round_robin', skip: false },
+  { policy: 'reuse_port', migrateReq: 0, skip: migrateSkip },
+  { policy: 'reuse_port', migrateReq: 1, skip: migrateSkip },
+];
+
+for (const { policy, migrateReq, skip } of POLICIES) {
+  const setting = migrateReq === undefined ? '' : `, tcp_migrate_req ${migrateReq}`;
   for (const { name, opts, minOk } of LOADS) {
-    t.test(`a reload of every worker under ${name} load (scheduling ${policy}) fails no request and changes every pid`, async (t) => {
+    t.test(`a reload of every worker under ${name} load (scheduling ${policy}${setting}) fails no request and changes every pid`, { skip }, async (t) => {
       const node = await startPropane(t, {
         workers: WORKERS,
         args: ['--scheduling-policy', policy],
@@ -29,14 +41,17 @@ for (const policy of ['none', 'round_robin'] as const) {
       const before = await node.readyWorkerPids();
       t.equal(before.length, WORKERS);
 
-      const { reload, result } = await withLoadLock(async () => {
+      const underLoad = async (): Promise<{ reload: CliRun; result: LoadResult; reported: MigrateReq | null }> => {
+        const reported = (await node.status()).supervisor.tcp_migrate_req;
         const load = startLoad(node.port, opts);
         t.teardown(() => load.stop());
         await load.waitForOk(minOk / 2);
         const reload = await runCli(['reload', '--json', '--status-socket', node.socket]);
         await load.waitForOk(minOk / 2);
-        return { reload, result: await load.stop() };
-      });
+        return { reload, result: await load.stop(), reported };
+      };
+      const { reload, result, reported } = await withLoadLock(() => (migrateReq === undefined ? underLoad() : withTcpMigrateReq(migrateReq, underLoad)));
+      if (migrateReq !== undefined) t.equal(reported, migrateReq, `/status reports tcp_migrate_req ${migrateReq}`);
       t.equal(reload.code, 0, `propane reload exits 0: ${reload.stderr}`);
       t.equal(JSON.parse(reload.stdout).outcome, 'completed');
 

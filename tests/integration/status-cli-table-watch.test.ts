@@ -22,6 +22,7 @@ t.test('propane status prints a table, --json and --prometheus, and --watch redr
   t.match(table.stdout, /^sessions\s+http \d+\/8\s+websocket \d+\/256\s+rejected http 0\s+websocket 0/m, 'node totals against the limits');
   t.match(table.stdout, /^ledger\s+leased http \d+\s+websocket \d+\s+hung kills 0$/m, 'the permits leased to workers and hung kills');
   t.match(table.stdout, /^cluster\s+default .*quorum single_node \(met\)\s+observed 1\/1/m, 'the quorum');
+  t.match(table.stdout, new RegExp(`^runtime\\s+node ${process.version.replaceAll('.', '\\.')}\\s+tcp_migrate_req [01-]$`, 'm'), 'the Node.js version and net.ipv4.tcp_migrate_req');
   t.match(table.stdout, /^reload\s+none yet$/m, 'no reload yet');
 
   const json = await runCli(['status', '--json', '--status-socket', node.socket]);

@@ -81,6 +81,8 @@ const MESSAGES: Record<SupervisorToWorker['type'], unknown> = {
     ticket_keys: { generation: 2, keys: Buffer.alloc(48, 7).toString('base64') },
   },
   tls_ticket_keys: { type: 'tls_ticket_keys', schema_version: v, ticket_keys: { generation: 3, keys: Buffer.alloc(48, 9).toString('base64') } },
+  listener_socket: { type: 'listener_socket', schema_version: v, socket: 2, adopted: true },
+  listener_release: { type: 'listener_release', schema_version: v, socket: 2 },
 };
 
 t.test('every message type the supervisor sends has a fixture here', async (t) => {

@@ -70,3 +70,24 @@ t.test('a handler that throws is the caller’s problem, not swallowed as junk',
   t.throws(() => receive({ type: 'worker_ready', schema_version: v }), /handler bug/);
   t.same(lines, []);
 });
+
+t.test('a valid message reaches the handler with the handle that came with it', async (t) => {
+  const { log } = logSink();
+  const got: unknown[] = [];
+  const receive = createIpcReceiver(zodCheck(WorkerToSupervisor), log, 'w', (msg, attached) => got.push([msg, attached]));
+  const handle = { close: () => undefined };
+  receive({ type: 'listener_request', schema_version: v }, handle);
+  receive({ type: 'worker_ready', schema_version: v });
+  t.same(got, [[{ type: 'listener_request', schema_version: v }, handle], [{ type: 'worker_ready', schema_version: v }, undefined]]);
+  t.equal(got[0] && (got[0] as unknown[])[1], handle, 'the very same handle object');
+});
+
+t.test('junk that came with a handle is dropped with its handle closed, so no descriptor leaks', async (t) => {
+  const { lines, handled, receive } = setup();
+  const closed: string[] = [];
+  receive({ type: 'launch_missiles', schema_version: v }, { close: () => closed.push('handle') });
+  receive({ junk: true }, { destroy: () => closed.push('socket'), close: () => closed.push('wrong') });
+  t.same(handled, []);
+  t.same(closed, ['handle', 'socket'], 'a raw handle is closed, a net.Socket destroyed');
+  t.equal(lines.length, 1);
+});

@@ -50,7 +50,7 @@ const loaded = (app: string | undefined) => ({ config: { ...base, app: app ?? nu
 
 t.test('a .ts app on a Node without type stripping is one PROPANE_ERR_NODE_TOO_OLD naming both versions, the app and its source', async (t) => {
   const { config, sources } = loaded('/srv/app.ts');
-  const gaps = findNodeGaps(config, sources, 'v20.20.2');
+  const gaps = findNodeGaps(config, sources, 'v20.20.2', 'linux');
   t.same(
     gaps.map((e) => [e.code, e.exitCode, e.message]),
     [['PROPANE_ERR_NODE_TOO_OLD', 2, 'the TypeScript app /srv/app.ts (from the app argument) needs Node.js 22.18 or newer (built-in TypeScript type stripping); this is Node.js v20.20.2. Fix: run propane on Node.js 22.18 or newer, or compile the app to JavaScript and start the .js file.']],
@@ -64,6 +64,53 @@ for (const c of [
 ]) {
   t.test(`${c.name} needs nothing missing`, async (t) => {
     const { config, sources } = loaded(c.app);
-    t.same(findNodeGaps(config, sources, c.version), []);
+    t.same(findNodeGaps(config, sources, c.version, 'linux'), []);
+  });
+}
+
+/** The loaded defaults with propane.schedulingPolicy given as a flag. */
+const policy = (schedulingPolicy: 'none' | 'round_robin' | 'reuse_port') => ({
+  config: { ...base, propane: { ...base.propane, schedulingPolicy } },
+  sources: new Map([['propane.schedulingPolicy', '--scheduling-policy']]),
+});
+
+for (const c of [
+  {
+    name: 'reuse_port on Node 20 is PROPANE_ERR_NODE_TOO_OLD naming 22.12 and the flag',
+    version: 'v20.20.2',
+    platform: 'linux',
+    want: [['PROPANE_ERR_NODE_TOO_OLD', 2, 'propane.schedulingPolicy reuse_port (from --scheduling-policy) needs Node.js 22.12 or newer (SO_REUSEPORT listeners); this is Node.js v20.20.2. Fix: run propane on Node.js 22.12 or newer, or choose --scheduling-policy none or round_robin.']],
+  },
+  {
+    name: 'reuse_port on 22.11 is too old as well',
+    version: 'v22.11.0',
+    platform: 'linux',
+    want: [['PROPANE_ERR_NODE_TOO_OLD', 2, 'propane.schedulingPolicy reuse_port (from --scheduling-policy) needs Node.js 22.12 or newer (SO_REUSEPORT listeners); this is Node.js v22.11.0. Fix: run propane on Node.js 22.12 or newer, or choose --scheduling-policy none or round_robin.']],
+  },
+  {
+    name: 'reuse_port off Linux is PROPANE_ERR_PLATFORM_UNSUPPORTED naming the platform',
+    version: 'v24.22.3',
+    platform: 'darwin',
+    want: [['PROPANE_ERR_PLATFORM_UNSUPPORTED', 2, 'propane.schedulingPolicy reuse_port (from --scheduling-policy) needs Linux (the kernel spreads connections over SO_REUSEPORT sockets only there); this is darwin. Fix: choose --scheduling-policy none or round_robin.']],
+  },
+  { name: 'reuse_port off Linux on Node 20 reports both', version: 'v20.20.2', platform: 'win32', want: ['PROPANE_ERR_PLATFORM_UNSUPPORTED', 'PROPANE_ERR_NODE_TOO_OLD'] },
+]) {
+  t.test(c.name, async (t) => {
+    const { config, sources } = policy('reuse_port');
+    const gaps = findNodeGaps(config, sources, c.version, c.platform);
+    if (typeof c.want[0] === 'string') t.same(gaps.map((e) => e.code), c.want);
+    else t.same(gaps.map((e) => [e.code, e.exitCode, e.message]), c.want);
+  });
+}
+
+for (const c of [
+  { name: 'reuse_port on 22.12 on Linux', p: 'reuse_port', version: 'v22.12.0', platform: 'linux' },
+  { name: 'reuse_port on 26 on Linux', p: 'reuse_port', version: 'v26.12.1', platform: 'linux' },
+  { name: 'none on Node 20 off Linux', p: 'none', version: 'v20.20.2', platform: 'darwin' },
+  { name: 'round_robin on Node 20', p: 'round_robin', version: 'v20.20.2', platform: 'linux' },
+] as const) {
+  t.test(`${c.name} needs nothing missing`, async (t) => {
+    const { config, sources } = policy(c.p);
+    t.same(findNodeGaps(config, sources, c.version, c.platform), []);
   });
 }

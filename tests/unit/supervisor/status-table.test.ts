@@ -16,10 +16,10 @@ const TLS: StatusPayload['tls'] = {
   ],
 };
 
-function status(workers: WorkerStatus[], reload: StatusPayload['reload'], tls = NO_TLS): StatusPayload {
+function status(workers: WorkerStatus[], reload: StatusPayload['reload'], supervisor: Partial<StatusPayload['supervisor']> = {}, tls = NO_TLS): StatusPayload {
   return {
     schema_version: 1,
-    supervisor: { pid: 4100, version: '0.1.0', state: 'running', started_at: '2026-01-01T00:00:00.000Z', uptime_seconds: 12.5, rss_bytes: 41_943_040, scheduling_policy: 'none' },
+    supervisor: { pid: 4100, version: '0.1.0', state: 'running', started_at: '2026-01-01T00:00:00.000Z', uptime_seconds: 12.5, rss_bytes: 41_943_040, scheduling_policy: 'none', node_version: 'v24.22.3', tcp_migrate_req: 0, ...supervisor },
     listen: { host: '127.0.0.1', port: 3000 },
     workers,
     totals: { sessions: { http: 3, websocket: 1 }, limits: { http: 256, websocket: 64 }, leased: { http: 16, websocket: 4 }, rejected: { http_session_limit: 7, websocket_session_limit: 0 }, hung_kills: 1 },
@@ -41,7 +41,10 @@ for (const c of [
   { name: 'the ledger line shows leases and hung kills', s: status([worker({})], idle), want: /^ledger    leased http 16  websocket 4  hung kills 1$/m },
   { name: 'the quorum line', s: status([worker({})], idle), want: /^cluster   default  node web-1  quorum single_node \(met\)  observed 1\/1  source static_config$/m },
   { name: 'TLS off', s: status([worker({})], idle), want: /^tls       off$/m },
-  { name: 'TLS on lists each certificate with its server name, subject and expiry', s: status([worker({})], idle, TLS), want: /^tls       default CN=localhost, O=Propane until 2027-11-29T08:07:58\.000Z; alpha\.test CN=alpha\.test until 2026-06-01T00:00:00\.000Z$/m },
+  { name: 'TLS on lists each certificate with its server name, subject and expiry', s: status([worker({})], idle, {}, TLS), want: /^tls       default CN=localhost, O=Propane until 2027-11-29T08:07:58\.000Z; alpha\.test CN=alpha\.test until 2026-06-01T00:00:00\.000Z$/m },
+  { name: 'the runtime line shows the Node.js version and net.ipv4.tcp_migrate_req', s: status([worker({})], idle), want: /^runtime   node v24\.22\.3  tcp_migrate_req 0$/m },
+  { name: 'the header names the reuse_port policy', s: status([worker({})], idle, { scheduling_policy: 'reuse_port' }), want: /  scheduling reuse_port$/m },
+  { name: 'where the sysctl does not exist, tcp_migrate_req shows -', s: status([worker({})], idle, { tcp_migrate_req: null }), want: /^runtime   node v24\.22\.3  tcp_migrate_req -$/m },
   { name: 'no reload yet', s: status([worker({})], idle), want: /^reload    none yet$/m },
   { name: 'a reload in progress', s: status([worker({})], { in_progress: true, last: { started_at: 'S', finished_at: null, outcome: null, reason: null } }), want: /^reload    in progress$/m },
   { name: 'a refused reload with its reason', s: status([worker({})], { in_progress: false, last: { started_at: 'S', finished_at: 'F', outcome: 'refused', reason: 'invalid config' } }), want: /^reload    refused at F: invalid config$/m },
