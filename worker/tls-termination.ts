@@ -121,7 +121,7 @@ export class TlsTermination {
     const conn = raw && connOf(raw);
     const route = raw && this.#routes.get(raw);
     if (!conn || !route) {
-      // Only if Node stopped setting TLSSocket#_parent (tests/unit/worker/tls-socket-parent.test.ts pins it).
+      // Only if Node stopped setting TLSSocket#_parent (tests/unit/worker/tls-termination.test.ts pins it).
       logEvent(this.#deps.log, 'error', 'tls_handshake_failed', { reason: 'internal', code: 'NO_PARENT_SOCKET' }, 'a TLS socket without its accepted socket; closed');
       secure.destroy();
       return;

@@ -17,6 +17,7 @@ TOOLS=(
   systemd-analyze:systemd  # deploy/systemd: systemd-analyze verify
   systemd-notify:systemd   # sd_notify: the supervisor sends READY=1 etc. through it
   python3:python3        # the fake service manager end of NOTIFY_SOCKET (tests/helpers/notify-receiver.py)
+  openssl:openssl        # TLS tests make their certificates with it (tests/helpers/certificates.ts); openssl s_time in bench/
 )
 
 missing_packages() {

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { sleep } from './wait.js';
 
 /**
@@ -6,8 +7,9 @@ import { sleep } from './wait.js';
  * failure precisely, for the tests that must fail no request. `keepalive`
  * runs `concurrency` loops over one keep-alive agent with that many
  * sockets; `per-request` opens a fresh connection (agent: false,
- * Connection: close) for every request. Run it inside withLoadLock
- * (load-lock.ts).
+ * Connection: close) for every request. With `ca` it speaks HTTPS,
+ * trusting that CA (each new connection a full handshake). Run it inside
+ * withLoadLock (load-lock.ts).
  */
 export type LoadShape = 'keepalive' | 'per-request';
 
@@ -40,6 +42,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Each loop pauses a random 0..pauseMs between requests, so keep-alive sockets sit idle in the pool. */
   pauseMs?: number;
+  /** HTTPS, trusting this CA (PEM). */
+  ca?: string;
 }
 
 export interface Load {
@@ -55,7 +59,9 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
   const concurrency = opts.concurrency ?? 8;
   const path = opts.path ?? '/';
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const agent = shape === 'keepalive' ? new Agent({ keepAlive: true, maxSockets: concurrency }) : false;
+  const tls = opts.ca === undefined ? null : { ca: opts.ca, maxCachedSessions: 0 };
+  const agent = shape !== 'keepalive' ? false : tls ? new HttpsAgent({ keepAlive: true, maxSockets: concurrency, ...tls }) : new Agent({ keepAlive: true, maxSockets: concurrency });
+  const send = tls ? httpsRequest : request;
   const result: LoadResult = { total: 0, statuses: {}, ok: 0, errors: {}, samples: [], pids: new Set() };
   let running = true;
   const okWaiters: Array<{ at: number; resolve: () => void }> = [];
@@ -65,7 +71,7 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
       const headers = shape === 'per-request' ? { Connection: 'close' } : {};
       const startedAt = performance.now();
       result.total++;
-      const req = request({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs }, (res) => {
+      const req = send({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs, ...tls }, (res) => {
         res.resume();
         res.on('error', (err) => tally(err));
         res.on('end', () => {
