@@ -1,5 +1,6 @@
 import { request, type RequestOptions } from 'node:https';
-import { connect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { createServer } from 'node:net';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import type { HttpReply } from './http.js';
 
@@ -16,6 +17,8 @@ export interface TlsClientOptions {
   minVersion?: ConnectionOptions['minVersion'];
   maxVersion?: ConnectionOptions['maxVersion'];
   timeoutMs?: number;
+  /** Accept a certificate for another name (to see which certificate a server name gets). */
+  anyName?: boolean;
 }
 
 function connectionOptions(port: number, o: TlsClientOptions): ConnectionOptions {
@@ -29,8 +32,27 @@ function connectionOptions(port: number, o: TlsClientOptions): ConnectionOptions
     ...(o.session === undefined ? {} : { session: o.session }),
     ...(o.minVersion === undefined ? {} : { minVersion: o.minVersion }),
     ...(o.maxVersion === undefined ? {} : { maxVersion: o.maxVersion }),
+    ...(o.anyName ? { checkServerIdentity: () => undefined } : {}),
     ALPNProtocols: ['http/1.1'],
   };
+}
+
+/** The ClientHello a Node client sends (to a local listener that only records it), for replaying it whole or in part. */
+export function captureClientHello(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const listener = createServer((s) => {
+      s.once('data', (hello: Buffer) => {
+        s.destroy();
+        listener.close();
+        resolve(hello);
+      });
+    });
+    listener.listen(0, '127.0.0.1', () => {
+      const client = connect({ host: '127.0.0.1', port: (listener.address() as { port: number }).port, rejectUnauthorized: false });
+      client.on('error', () => {});
+    });
+    listener.on('error', reject);
+  });
 }
 
 /** A TLS connection, resolved once the handshake completed (the server's certificate verified); rejects on a failed handshake. */
@@ -66,6 +88,7 @@ export interface HttpsReply extends HttpReply {
 export function httpsGet(port: number, path: string, o: TlsClientOptions & { method?: string; headers?: Record<string, string>; body?: string }): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     let session: Buffer | undefined;
+    let fingerprint = '';
     const opts: RequestOptions = { ...connectionOptions(port, o), path, method: o.method ?? 'GET', headers: o.headers, agent: false, timeout: o.timeoutMs ?? 10_000 };
     const req = request(opts, (res) => {
       const socket = res.socket as TLSSocket;
@@ -73,12 +96,15 @@ export function httpsGet(port: number, path: string, o: TlsClientOptions & { met
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
-        const peer: PeerCertificate = socket.getPeerCertificate();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), fingerprint: peer.fingerprint256, reused: socket.isSessionReused(), session: session ?? socket.getSession(), alpn: socket.alpnProtocol });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), fingerprint, reused: socket.isSessionReused(), session: session ?? socket.getSession(), alpn: socket.alpnProtocol });
       });
     });
-    // TLS 1.3 sends the session ticket after the handshake; keep the last one.
-    req.on('socket', (socket) => socket.on('session', (s: Buffer) => (session = s)));
+    req.on('socket', (socket: TLSSocket) => {
+      // Read at the handshake: a server that closes after its answer may have closed before 'end'.
+      socket.once('secureConnect', () => (fingerprint = socket.getPeerCertificate().fingerprint256));
+      // TLS 1.3 sends the session ticket after the handshake; keep the last one.
+      socket.on('session', (s: Buffer) => (session = s));
+    });
     req.on('timeout', () => req.destroy(new Error(`no answer to ${path} within ${o.timeoutMs ?? 10_000} ms`)));
     req.on('error', reject);
     req.end(o.body);
