@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { TLSSocket } from 'node:tls';
 import { sleep } from './wait.js';
 
 /**
@@ -26,6 +27,8 @@ export interface LoadResult {
   samples: string[];
   /** The X-Arlen-Worker-Pid of every 2xx answer. */
   pids: Set<number>;
+  /** Over HTTPS, the SHA-256 fingerprint of the server certificate of every 2xx answer. */
+  fingerprints: Set<string>;
 }
 
 /** A request failed when it got no answer or an answer that was not 2xx. */
@@ -62,7 +65,7 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
   const tls = opts.ca === undefined ? null : { ca: opts.ca, maxCachedSessions: 0 };
   const agent = shape !== 'keepalive' ? false : tls ? new HttpsAgent({ keepAlive: true, maxSockets: concurrency, ...tls }) : new Agent({ keepAlive: true, maxSockets: concurrency });
   const send = tls ? httpsRequest : request;
-  const result: LoadResult = { total: 0, statuses: {}, ok: 0, errors: {}, samples: [], pids: new Set() };
+  const result: LoadResult = { total: 0, statuses: {}, ok: 0, errors: {}, samples: [], pids: new Set(), fingerprints: new Set() };
   let running = true;
   const okWaiters: Array<{ at: number; resolve: () => void }> = [];
 
@@ -72,6 +75,8 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
       const startedAt = performance.now();
       result.total++;
       const req = send({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs, ...tls }, (res) => {
+        // Read while the headers are fresh: a connection the server closes after its answer may be gone at 'end'.
+        const fingerprint = res.socket instanceof TLSSocket ? res.socket.getPeerCertificate()?.fingerprint256 : undefined;
         res.resume();
         res.on('error', (err) => tally(err));
         res.on('end', () => {
@@ -81,6 +86,7 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
             result.ok++;
             const pid = Number(res.headers['x-arlen-worker-pid']);
             if (pid > 0) result.pids.add(pid);
+            if (fingerprint) result.fingerprints.add(fingerprint);
             for (const w of [...okWaiters]) if (result.ok >= w.at) (okWaiters.splice(okWaiters.indexOf(w), 1), w.resolve());
           }
           resolve();
@@ -134,5 +140,5 @@ export async function runLoad(port: number, durationMs: number, opts: LoadOption
 
 /** The tallies as one line, for a test's comment or message. */
 export function describeLoad(r: LoadResult): string {
-  return JSON.stringify({ ...r, pids: [...r.pids] });
+  return JSON.stringify({ ...r, pids: [...r.pids], fingerprints: [...r.fingerprints] });
 }
