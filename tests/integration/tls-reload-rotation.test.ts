@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { fingerprintOf, makeCertificates, readPem, requireOpenssl, type CertFiles } from '../helpers/certificates.js';
 import { runCli } from '../helpers/cli.js';
+import { fixtureApp } from '../helpers/paths.js';
 import { waitGone } from '../helpers/processes.js';
 import { valueOf } from '../helpers/prometheus.js';
 import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
@@ -133,9 +134,41 @@ if (requireOpenssl(t)) {
     t.equal(valueOf(m, 'propane_reloads_total', { outcome: 'completed' }), 0);
     for (let i = 0; i < 4; i++) t.equal((await httpsGet(node.port, '/', { ca })).fingerprint, served, 'the node serves with what it had');
 
+    // SIGHUP is the same reload: refused on broken files, with the reason logged.
+    const fromHup = node.logs.length;
+    process.kill(node.pid, 'SIGHUP');
+    const refused = await node.waitForEvent('reload_refused', 10_000, fromHup);
+    t.match(String(refused.reason), /PROPANE_ERR_TLS_KEY/, 'SIGHUP with a passphrase-protected key: refused, the code logged');
+    t.ok(String(refused.reason).includes(live.key), 'naming the file');
+
     rmSync(live.key, { recursive: true, force: true });
     live.install(certs.renewed);
-    t.equal((await runCli(['reload', '--status-socket', node.socket])).code, 0, 'fixed, the next reload goes through');
-    t.equal((await httpsGet(node.port, '/', { ca })).fingerprint, fingerprintOf(certs.renewed.cert));
+    const fromFixed = node.logs.length;
+    process.kill(node.pid, 'SIGHUP');
+    await node.waitForEvent('reload_completed', 30_000, fromFixed);
+    t.equal((await httpsGet(node.port, '/', { ca })).fingerprint, fingerprintOf(certs.renewed.cert), 'fixed, a SIGHUP reload puts the new certificate in service');
+  });
+
+  t.test('a reload whose new worker fails to boot is aborted: the old worker keeps serving the old certificate, and /status shows it', async (t) => {
+    const live = liveFiles(t, certs.server);
+    const modeFile = join(tempDir(t), 'boot-mode');
+    writeFileSync(modeFile, 'ok');
+    const node = await startPropane(t, {
+      app: fixtureApp('crashes-at-boot-on-demand.cjs'),
+      workers: 1,
+      env: { BOOT_MODE_FILE: modeFile },
+      config: { tls: { certFile: live.cert, keyFile: live.key }, propane: { reloadOverlapSeconds: 0, respawnDelayMs: 100 } },
+    });
+    const [old] = await node.readyWorkerPids();
+    live.install(certs.renewed);
+    writeFileSync(modeFile, 'crash');
+    const reload = await runCli(['reload', '--json', '--status-socket', node.socket]);
+    t.equal(reload.code, 1, 'propane reload exits 1');
+    t.equal(JSON.parse(reload.stdout).outcome, 'aborted');
+    writeFileSync(modeFile, 'ok');
+    const res = await httpsGet(node.port, '/', { ca });
+    t.equal(res.body, `boot-mode ok worker ${old}\n`, 'the old worker serves');
+    t.equal(res.fingerprint, fingerprintOf(certs.server.cert), 'with the certificate it had');
+    t.equal((await node.status()).tls.certificates[0]?.fingerprint_sha256, fingerprintOf(certs.server.cert), '/status shows the certificate in force, not the aborted one');
   });
 }

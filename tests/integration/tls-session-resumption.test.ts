@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { makeCertificates, readPem, requireOpenssl, tlsConfig } from '../helpers/certificates.js';
 import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
+import { REUSE_PORT_SKIP } from '../helpers/reuse-port.js';
 import { httpsGet, type HttpsReply, type TlsClientOptions } from '../helpers/tls-client.js';
 
 // Session resumption across workers (docs/tls.md, "Session resumption"): every worker holds the
@@ -9,16 +10,22 @@ import { httpsGet, type HttpsReply, type TlsClientOptions } from '../helpers/tls
 // keys travel over IPC only: not in a worker's environment, not in any log line.
 
 const RESUMPTIONS = 20;
-/** Connections an issue or a resumption may take to land on the worker wanted (round_robin alternates). */
-const ATTEMPTS = 20;
+/** Connections an issue or a resumption may take to land on the worker wanted (round_robin alternates; reuse_port hashes the client port). */
+const ATTEMPTS = 40;
 
 if (requireOpenssl(t)) {
   const certs = makeCertificates(t);
   const ca = readPem(certs.ca);
 
-  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
-    t.test(`${RESUMPTIONS} ${version} sessions issued by one worker resume on another`, async (t) => {
-      const node = await startPropane(t, { workers: 2, args: ['--scheduling-policy', 'round_robin'], env: WORKER_PID_HEADERS, config: { tls: tlsConfig(certs.server) } });
+  const CASES = [
+    { version: 'TLSv1.3', policy: 'round_robin', skip: false },
+    { version: 'TLSv1.2', policy: 'round_robin', skip: false },
+    // Each worker accepts on its own SO_REUSEPORT socket: the kernel, not the supervisor, picks the worker.
+    { version: 'TLSv1.3', policy: 'reuse_port', skip: REUSE_PORT_SKIP },
+  ] as const;
+  for (const { version, policy, skip } of CASES) {
+    t.test(`${RESUMPTIONS} ${version} sessions issued by one worker resume on another (scheduling ${policy})`, { skip }, async (t) => {
+      const node = await startPropane(t, { workers: 2, args: ['--scheduling-policy', policy], env: WORKER_PID_HEADERS, config: { tls: tlsConfig(certs.server) } });
       const pids = (await node.readyWorkerPids()).map(String);
       t.equal(pids.length, 2);
       const client: TlsClientOptions = { ca, maxVersion: version, minVersion: version };
