@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,12 +76,22 @@ export function waitForLine(child: ChildProcess, pred: (line: string) => boolean
   });
 }
 
-/** Plain node:cluster; with `sameBytesHeaders`, its handler also writes those headers (bench/baseline-cluster.ts). */
-export async function startBaseline(workers: number, policy: Policy, sameBytesHeaders?: Readonly<Record<string, string>>): Promise<Running> {
+/** A certificate and key, as file paths. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/**
+ * Plain node:cluster; with `sameBytesHeaders`, its handler also writes those
+ * headers; with `tls`, it serves HTTPS with that certificate (bench/baseline-cluster.ts).
+ */
+export async function startBaseline(workers: number, policy: Policy, sameBytesHeaders?: Readonly<Record<string, string>>, tls?: TlsFiles): Promise<Running> {
   const port = await freePort();
-  const extra = sameBytesHeaders ? [JSON.stringify({ headers: sameBytesHeaders })] : [];
+  const options = { ...(sameBytesHeaders ? { headers: sameBytesHeaders } : {}), ...(tls ? { tls } : {}) };
+  const extra = Object.keys(options).length > 0 ? [JSON.stringify(options)] : [];
   const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run = track(child, `node:cluster${sameBytesHeaders ? ' same bytes' : ''} ${policy}`, port);
+  const run = track(child, `node:cluster${tls ? ' https' : ''}${sameBytesHeaders ? ' same bytes' : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
   return run;
 }
@@ -110,11 +121,13 @@ export async function startPropane(workers: number, policy: Policy, extraArgs: s
 
 /**
  * One keep-alive GET / on a fresh connection, as wrk sends it: the whole
- * answer as it came off the wire, and its header lines in order.
+ * answer as it came off the wire, and its header lines in order. With `ca`
+ * (PEM) over TLS, the answer as decrypted.
  */
-export function rawHead(port: number): Promise<{ raw: string; headers: Array<[string, string]> }> {
+export function rawHead(port: number, ca?: string): Promise<{ raw: string; headers: Array<[string, string]> }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    const send = (): void => void socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const socket = ca === undefined ? connect(port, '127.0.0.1', send) : tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, send);
     let raw = '';
     socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer from port ${port}`)));
     socket.once('error', reject);
@@ -128,4 +141,20 @@ export function rawHead(port: number): Promise<{ raw: string; headers: Array<[st
       resolve({ raw, headers });
     });
   });
+}
+
+/** The headers propane's answer has and the bare handler's has not, with propane's values (their lengths never vary). */
+export async function addedHeaders(bare: Running, propane: Running, ca?: string): Promise<Record<string, string>> {
+  const have = new Set((await rawHead(bare.port, ca)).headers.map(([name]) => name.toLowerCase()));
+  return Object.fromEntries((await rawHead(propane.port, ca)).headers.filter(([name]) => !have.has(name.toLowerCase())));
+}
+
+/** Refuses to time anything unless both answers have the same header names and the same length; returns that length. */
+export async function checkSameBytes(same: Running, propane: Running, ca?: string): Promise<number> {
+  const [a, b] = [await rawHead(same.port, ca), await rawHead(propane.port, ca)];
+  const names = (h: typeof a): string => h.headers.map(([n]) => n.toLowerCase()).sort().join(',');
+  if (a.raw.length !== b.raw.length || names(a) !== names(b)) {
+    throw new Error(`the same-bytes baseline does not send propane's bytes:\n${JSON.stringify(a.raw)}\n${JSON.stringify(b.raw)}`);
+  }
+  return b.raw.length;
 }
