@@ -13,6 +13,7 @@ const runs: Array<[string, string[]]> = [
   ['micro/admission.bench.js', []],
   ['micro/request-identity.bench.js', []],
   ['http-ratio.js', process.argv.slice(2)],
+  ['tls-ratio.js', []],
   ['overload.js', []],
   ['status-latency.js', []],
   // It ends with supervisor-rss.js on the same Node.

@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import t from 'tap';
 import { makeCertificates, readPem, requireOpenssl, tlsConfig } from '../helpers/certificates.js';
 import { withLoadLock } from '../helpers/load-lock.js';
+import { describeLoad, failures, startLoad } from '../helpers/load.js';
 import { fixtureClient } from '../helpers/paths.js';
 import { killOnExit, nodeCommand } from '../helpers/processes.js';
 import { valueOf } from '../helpers/prometheus.js';
 import { startPropane, type PropaneNode } from '../helpers/propane.js';
 import { httpsGet } from '../helpers/tls-client.js';
-import { pollUntil, sleep } from '../helpers/wait.js';
+import { pollUntil } from '../helpers/wait.js';
 
 // A slow-handshake flood (docs/tls.md, "Handshake timeout"): connections that open TCP and never
 // finish their ClientHello are cut after timeouts.handshakeSeconds and counted as
@@ -21,7 +22,7 @@ const HANDSHAKE_SECONDS = 2;
 interface FloodReport {
   count: number;
   closed: number;
-  results: Array<{ ms: number; received: number }>;
+  results: Array<{ lifeMs: number; received: number }>;
 }
 
 interface Flood {
@@ -32,7 +33,7 @@ interface Flood {
 }
 
 function startFlood(t: { teardown(fn: () => unknown): void }, port: number): Flood {
-  const flood = killOnExit(spawn(...nodeCommand([fixtureClient('slow-handshake.cjs'), String(port), String(FLOOD), String(TRICKLE_MS), '30000']), { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const flood = killOnExit(spawn(...nodeCommand([fixtureClient('slowloris.cjs'), String(port), String(FLOOD), String(TRICKLE_MS), '30000', 'handshake']), { stdio: ['ignore', 'pipe', 'inherit'] }));
   t.teardown(() => flood.kill('SIGKILL'));
   let out = '';
   let onConnected: () => void = () => {};
@@ -47,7 +48,7 @@ function startFlood(t: { teardown(fn: () => unknown): void }, port: number): Flo
 
 /** Cut times in ms, for the record: the handshake timeout is measured here, never asserted. */
 function describeCuts(report: FloodReport): string {
-  const ms = report.results.map((r) => r.ms).sort((a, b) => a - b);
+  const ms = report.results.map((r) => r.lifeMs).sort((a, b) => a - b);
   const at = (q: number): number => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? -1;
   return `${report.closed}/${report.count} cut; connect to close: min ${ms[0]} ms, median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${ms.at(-1)} ms (handshakeSeconds ${HANDSHAKE_SECONDS})`;
 }
@@ -63,34 +64,20 @@ if (requireOpenssl(t)) {
 
   t.test(`${FLOOD} stalled handshakes against a limit of 1000 are all cut after handshakeSeconds and counted, while a normal HTTPS client is served`, async (t) => {
     const node = await startPropane(t, { workers: 2, config: { tls: tlsConfig(certs.server), timeouts: { handshakeSeconds: HANDSHAKE_SECONDS }, runtimeLimits: { maxConcurrentHTTPSessions: 1000 } } });
-    const { report, served, failed } = await withLoadLock(async () => {
+    const { report, normal } = await withLoadLock(async () => {
       const flood = startFlood(t, node.port);
-      let served = 0;
-      let failed = 0;
-      let running = true;
-      const normal = (async () => {
-        while (running) {
-          try {
-            const res = await httpsGet(node.port, '/', { ca, timeoutMs: 5_000 });
-            if (res.status === 200) served++;
-            else failed++;
-          } catch {
-            failed++;
-          }
-          await sleep(100);
-        }
-      })();
+      // A normal HTTPS client beside the flood: one request at a time, a new connection (full handshake) each.
+      const load = startLoad(node.port, { ca, shape: 'per-request', concurrency: 1, pauseMs: 200, timeoutMs: 5_000 });
+      t.teardown(() => load.stop());
       const report = await flood.done;
-      running = false;
-      await normal;
-      return { report, served, failed };
+      return { report, normal: await load.stop() };
     });
     t.comment(describeCuts(report));
 
     t.equal(report.closed, FLOOD, 'the server closed every stalled connection before the client gave up (30 s)');
     t.same(report.results.filter((r) => r.received > 0), [], 'without a byte of answer');
-    t.ok(served >= 5, `the normal HTTPS client was served throughout (${served} requests)`);
-    t.equal(failed, 0, 'no normal request failed');
+    t.ok(normal.ok >= 5, `the normal HTTPS client was served throughout (${normal.ok} requests)`);
+    t.equal(failures(normal), 0, `no normal request failed: ${describeLoad(normal)}`);
     t.equal(await handshakeTimeouts(node, FLOOD), FLOOD, 'propane_timeouts_total{reason="handshake"} counts every cut');
     const m = await node.metrics();
     for (const reason of ['protocol', 'no_client_certificate', 'bad_client_certificate', 'other']) {

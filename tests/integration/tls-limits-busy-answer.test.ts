@@ -5,6 +5,7 @@ import { makeCertificates, readPem, requireOpenssl, tlsConfig } from '../helpers
 import { rawConnect, rawGet, statusOf } from '../helpers/http.js';
 import { fixtureApp } from '../helpers/paths.js';
 import { startPropane } from '../helpers/propane.js';
+import { contractView, expectedResponse } from '../helpers/runtime-hardening.js';
 import { closeAll, readToClose } from '../helpers/sessions.js';
 import { httpsGet, openSecureWebSocket, tlsConnect } from '../helpers/tls-client.js';
 import { pollUntil, sleep } from '../helpers/wait.js';
@@ -25,6 +26,7 @@ if (requireOpenssl(t)) {
     t.teardown(() => held.destroy());
     t.equal(statusOf(await rawGet(held, '/')), 200, 'one keep-alive HTTPS session holds the only permit');
 
+    const busy = expectedResponse('http_session_limit_503');
     const sockets: TLSSocket[] = [];
     t.teardown(() => closeAll(sockets));
     for (let i = 0; i < 5; i++) {
@@ -32,11 +34,7 @@ if (requireOpenssl(t)) {
       sockets.push(s);
       s.write(`GET /refused-${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
       const a = await readToClose(s);
-      t.equal(a.status, 503);
-      t.equal(a.body, 'server busy\n');
-      t.equal(a.headers['retry-after'], '1');
-      t.equal(a.headers['connection'], 'close');
-      t.equal(a.headers['x-arlen-backpressure-reason'], 'http_session_limit');
+      t.same(contractView(a, busy), busy, 'the exact 503 of the contract fixture');
       t.equal(a.headers['content-length'], '12');
       t.equal(a.headers['content-type'], 'text/plain; charset=utf-8');
       t.match(a.headers['x-request-id'], /^[0-9a-f]{32}$/);
@@ -57,11 +55,8 @@ if (requireOpenssl(t)) {
     t.teardown(() => s.destroy());
     s.write(UPGRADE);
     const a = await readToClose(s);
-    t.equal(a.status, 503);
-    t.equal(a.body, 'server busy\n');
-    t.equal(a.headers['retry-after'], '1');
-    t.equal(a.headers['connection'], 'close');
-    t.equal(a.headers['x-arlen-backpressure-reason'], 'websocket_session_limit');
+    const busyWs = expectedResponse('websocket_session_limit_503');
+    t.same(contractView(a, busyWs), busyWs, 'the exact 503 of the contract fixture');
     t.equal(a.closed, true);
     ws.close();
     const status = await node.waitForStatus((s) => s.totals.rejected.websocket_session_limit === 1 && s.totals.sessions.websocket === 0 && s.totals.sessions.http === 0);
