@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withLoadLock } from '../tests/helpers/load-lock.js';
 import { benchArgs } from './args.js';
-import { nodeVersionOf, parsePolicies, rawHead, startBaseline, startPropane, type Policy, type Running } from './servers.js';
-import { median, runWrk, wrkArgs, type WrkResult } from './wrk.js';
+import { addedHeaders, checkSameBytes, nodeVersionOf, parsePolicies, startBaseline, startPropane, type Policy, type Running } from './servers.js';
+import { median, roundOrder, runWrk, wrkArgs, type WrkResult } from './wrk.js';
 
 /**
  * Propane against plain node:cluster, same handler, same worker count, same
@@ -63,22 +63,6 @@ async function measure(server: Running, mode: Mode): Promise<WrkResult> {
   return r;
 }
 
-/** The headers propane's answer has and the bare handler's has not, with propane's values (their lengths never vary). */
-async function addedHeaders(bare: Running, propane: Running): Promise<Record<string, string>> {
-  const have = new Set((await rawHead(bare.port)).headers.map(([name]) => name.toLowerCase()));
-  return Object.fromEntries((await rawHead(propane.port)).headers.filter(([name]) => !have.has(name.toLowerCase())));
-}
-
-/** Refuses to time anything unless both answers have the same header names and the same length. */
-async function checkSameBytes(same: Running, propane: Running): Promise<number> {
-  const [a, b] = [await rawHead(same.port), await rawHead(propane.port)];
-  const names = (h: typeof a): string => h.headers.map(([n]) => n.toLowerCase()).sort().join(',');
-  if (a.raw.length !== b.raw.length || names(a) !== names(b)) {
-    throw new Error(`the same-bytes baseline does not send propane's bytes:\n${JSON.stringify(a.raw)}\n${JSON.stringify(b.raw)}`);
-  }
-  return b.raw.length;
-}
-
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const quietFile = join(tmpdir(), `propane-bench-quiet-${process.pid}.json`);
@@ -98,9 +82,7 @@ async function main(): Promise<void> {
           for (const side of SIDES) await runWrk({ port: servers[side]!.port, connections, durationSeconds: 1, close: mode === 'close' });
           const row: Row = { policy, mode, results: { bare: [], same: [], propane: [], quiet: [] } };
           for (let i = 0; i < rounds; i++) {
-            const order = SIDES.map((_, k) => SIDES[(k + i) % SIDES.length]!);
-            if (i % 2 === 1) order.reverse();
-            for (const side of order) {
+            for (const side of roundOrder(SIDES, i)) {
               const r = await measure(servers[side]!, mode);
               row.results[side].push(r);
               process.stderr.write(`  ${policy} ${mode} round ${i + 1}: ${servers[side]!.name} ${r.requestsPerSec.toFixed(0)} req/s p99 ${r.latencyMs.p99.toFixed(2)} ms\n`);

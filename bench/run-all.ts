@@ -14,6 +14,7 @@ const runs: Array<[string, string[]]> = [
   ['micro/request-identity.bench.js', []],
   ['http-ratio.js', process.argv.slice(2)],
   ['connection-spread.js', []],
+  ['tls-ratio.js', []],
   ['overload.js', []],
   ['status-latency.js', []],
   // It ends with supervisor-rss.js on the same Node.

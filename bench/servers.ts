@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,19 +109,28 @@ export function parsePolicies(list: string, node: string): Policy[] {
   });
 }
 
+/** A certificate and key, as file paths. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
 export interface BaselineOptions extends OnNode {
   /** The handler also writes these headers: the same bytes as propane (bench/baseline-cluster.ts). */
   headers?: Readonly<Record<string, string>>;
   /** The handler also writes X-Arlen-Worker-Pid, as propane does with its cluster headers on. */
   workerPidHeader?: boolean;
+  /** Serve HTTPS with this certificate. */
+  tls?: TlsFiles;
 }
 
-/** Plain node:cluster with the same policy: under reuse_port, workers that listen with `reusePort: true`. */
+/** Plain node:cluster with the same policy (under reuse_port, workers that listen with `reusePort: true`), over HTTPS with `tls`. */
 export async function startBaseline(workers: number, policy: Policy, opts: BaselineOptions = {}): Promise<Running> {
   const port = await freePort();
-  const extra = opts.headers || opts.workerPidHeader ? [JSON.stringify({ headers: opts.headers ?? {}, workerPid: opts.workerPidHeader === true })] : [];
+  const options = { ...(opts.headers ? { headers: opts.headers } : {}), ...(opts.workerPidHeader ? { workerPid: true } : {}), ...(opts.tls ? { tls: opts.tls } : {}) };
+  const extra = Object.keys(options).length > 0 ? [JSON.stringify(options)] : [];
   const child = spawn(nodeBinary(opts), [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run = track(child, `node:cluster${opts.headers ? ' same bytes' : ''} ${policy}`, port);
+  const run = track(child, `node:cluster${opts.tls ? ' https' : ''}${opts.headers ? ' same bytes' : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
   return run;
 }
@@ -158,11 +168,13 @@ export async function startPropane(workers: number, policy: Policy, extraArgs: s
 
 /**
  * One keep-alive GET / on a fresh connection, as wrk sends it: the whole
- * answer as it came off the wire, and its header lines in order.
+ * answer as it came off the wire, and its header lines in order. With `ca`
+ * (PEM) over TLS, the answer as decrypted.
  */
-export function rawHead(port: number): Promise<{ raw: string; headers: Array<[string, string]> }> {
+export function rawHead(port: number, ca?: string): Promise<{ raw: string; headers: Array<[string, string]> }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    const send = (): void => void socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const socket = ca === undefined ? connect(port, '127.0.0.1', send) : tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, send);
     let raw = '';
     socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer from port ${port}`)));
     socket.once('error', reject);
@@ -176,4 +188,20 @@ export function rawHead(port: number): Promise<{ raw: string; headers: Array<[st
       resolve({ raw, headers });
     });
   });
+}
+
+/** The headers propane's answer has and the bare handler's has not, with propane's values (their lengths never vary). */
+export async function addedHeaders(bare: Running, propane: Running, ca?: string): Promise<Record<string, string>> {
+  const have = new Set((await rawHead(bare.port, ca)).headers.map(([name]) => name.toLowerCase()));
+  return Object.fromEntries((await rawHead(propane.port, ca)).headers.filter(([name]) => !have.has(name.toLowerCase())));
+}
+
+/** Refuses to time anything unless both answers have the same header names and the same length; returns that length. */
+export async function checkSameBytes(same: Running, propane: Running, ca?: string): Promise<number> {
+  const [a, b] = [await rawHead(same.port, ca), await rawHead(propane.port, ca)];
+  const names = (h: typeof a): string => h.headers.map(([n]) => n.toLowerCase()).sort().join(',');
+  if (a.raw.length !== b.raw.length || names(a) !== names(b)) {
+    throw new Error(`the same-bytes baseline does not send propane's bytes:\n${JSON.stringify(a.raw)}\n${JSON.stringify(b.raw)}`);
+  }
+  return b.raw.length;
 }

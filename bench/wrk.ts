@@ -18,12 +18,14 @@ export interface WrkOptions {
   threads?: number;
   /** One connection per request: wrk sends `Connection: close` and reconnects each time. */
   close?: boolean;
+  /** HTTPS (wrk does not verify the certificate). */
+  tls?: boolean;
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
   const args = [`-t${o.threads ?? 1}`, `-c${o.connections}`, `-d${o.durationSeconds}s`, '--latency'];
   if (o.close) args.push('-H', 'Connection: close');
-  args.push(`http://127.0.0.1:${o.port}${o.path ?? '/'}`);
+  args.push(`${o.tls ? 'https' : 'http'}://127.0.0.1:${o.port}${o.path ?? '/'}`);
   return args;
 }
 
@@ -76,4 +78,10 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The order of `sides` in round `i`: rotated every round and reversed every other, so none always runs on a warmer machine. */
+export function roundOrder<T>(sides: readonly T[], i: number): T[] {
+  const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
+  return i % 2 === 1 ? order.reverse() : order;
 }

@@ -27,6 +27,8 @@ export const Timeouts = z.strictObject({
   bodySeconds: seconds.default(30),
   idleSeconds: seconds.default(5),
   writeSeconds: seconds.default(30),
+  /** A TLS handshake not complete within this is cut (docs/tls.md, "Handshake timeout"). */
+  handshakeSeconds: seconds.default(10),
 });
 
 export const WebSocketConfig = z.strictObject({
@@ -115,6 +117,30 @@ export const StatusConfig = z.strictObject({
   token: z.string().min(16).nullable().default(null),
 });
 
+export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+
+/** A host name of `tls.sni`, or `*.` and a parent name for one label below it; matched without regard to case. */
+const SERVER_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export const TlsCertificateFiles = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+});
+
+/**
+ * HTTPS and WSS on the listening port (docs/tls.md). The supervisor reads
+ * and checks the files (shared/tls-files.ts) and hands their contents to
+ * the workers over IPC; workers never read them.
+ */
+export const TlsConfig = z.strictObject({
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  caFile: z.string().min(1).optional(),
+  requestClientCert: z.boolean().default(false),
+  minVersion: z.enum(TLS_VERSIONS).default('TLSv1.2'),
+  sni: z.record(z.string().max(253).regex(SERVER_NAME), TlsCertificateFiles).optional(),
+});
+
 export const ConfigInput = z.strictObject({
   app: z.string().min(1).nullable().default(null),
   workers: z.int().min(1).max(1024).optional(),
@@ -130,6 +156,7 @@ export const ConfigInput = z.strictObject({
   securityProfile: SecurityProfileName.default('balanced'),
   security: SecuritySettings.prefault({}),
   status: StatusConfig.prefault({}),
+  tls: TlsConfig.prefault({}),
 });
 
 /** The normalised config: every default filled, machine-dependent ones resolved. */

@@ -24,5 +24,7 @@ export type ListenVia = (typeof LISTEN_VIA)[number];
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-export const TIMEOUT_REASONS = ['header', 'body', 'idle', 'write', 'pong'] as const;
+export const TIMEOUT_REASONS = ['header', 'body', 'idle', 'write', 'pong', 'handshake'] as const;
+/** Why a TLS handshake failed (docs/tls.md, "What a failure looks like"); a handshake timeout is a timeout, not one of these. */
+export const TLS_HANDSHAKE_FAILURE_REASONS = ['protocol', 'no_client_certificate', 'bad_client_certificate', 'other'] as const;
 export const REJECT_REASONS = ['http_session_limit', 'websocket_session_limit'] as const;

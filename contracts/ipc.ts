@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Config } from './config.js';
 import { ClusterState, SessionCounts } from './cluster.js';
-import { DRAIN_REASONS, IPC_SCHEMA_VERSION, LATENCY_BUCKETS_SECONDS, LISTEN_VIA, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS } from './ipc-constants.js';
+import { DRAIN_REASONS, IPC_SCHEMA_VERSION, LATENCY_BUCKETS_SECONDS, LISTEN_VIA, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS, TLS_HANDSHAKE_FAILURE_REASONS } from './ipc-constants.js';
 
 export * from './ipc-constants.js';
 
@@ -33,6 +33,7 @@ export const WorkerStats = z.strictObject({
   requests: counters(STATUS_CLASSES),
   rejected: counters(REJECT_REASONS),
   timeouts: counters(TIMEOUT_REASONS),
+  tls_handshake_failures: counters(TLS_HANDSHAKE_FAILURE_REASONS),
   latency: z.strictObject({
     bucket_counts: z.array(count).length(LATENCY_BUCKETS_SECONDS.length),
     sum_seconds: z.number().min(0),
@@ -47,6 +48,15 @@ export const BootError = z.strictObject({
   code: z.string().optional(),
   stack: z.string().optional(),
 });
+
+/** PEM text as the supervisor read and checked it (shared/tls-files.ts). */
+const Pem = z.string().min(1).max(1_048_576);
+
+/** The 48 bytes of session-ticket keys, base64: every worker holds the same, so a session resumes on any of them. */
+export const TicketKeys = z.strictObject({ generation: z.int().min(1), keys: z.string().regex(/^[A-Za-z0-9+/]{64}$/) });
+export type TicketKeys = z.infer<typeof TicketKeys>;
+
+export const TlsCertificatePem = z.strictObject({ cert: Pem, key: Pem });
 
 export const SupervisorToWorker = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('heartbeat'), schema_version: v, seq }),
@@ -64,6 +74,21 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('listener_closed_ack'), schema_version: v, seq }),
   /** GET /status or /metrics wants the sessions admitted now; answered by `sessions_report` with the same `seq`. */
   z.strictObject({ type: z.literal('sessions_query'), schema_version: v, seq }),
+  /**
+   * Answers `tls_material_request`: the certificates and keys of the config the worker was forked
+   * with (`sni` keyed by lower-case server name), the client CA for mutual TLS, the ticket keys now.
+   * Over IPC, never in the boot environment, which /proc/<pid>/environ shows and children inherit.
+   */
+  z.strictObject({
+    type: z.literal('tls_material'),
+    schema_version: v,
+    default: TlsCertificatePem,
+    sni: z.array(TlsCertificatePem.extend({ server_name: z.string().min(1).max(253) })),
+    ca: Pem.nullable(),
+    ticket_keys: TicketKeys,
+  }),
+  /** New session-ticket keys, pushed to every worker when the supervisor rotates them. */
+  z.strictObject({ type: z.literal('tls_ticket_keys'), schema_version: v, ticket_keys: TicketKeys }),
   /**
    * `listen_via` supervisor: the listening socket `socket` travels with this message as its handle; accept on it.
    * `adopted` is false for the worker's own socket (the answer to `listener_request`: its slot's under
@@ -89,6 +114,8 @@ export const WorkerToSupervisor = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('listener_closed'), schema_version: v, seq }),
   /** The sessions this worker has admitted, as it answers `sessions_query` `seq`. */
   z.strictObject({ type: z.literal('sessions_report'), schema_version: v, seq, sessions: SessionCounts }),
+  /** With TLS on, sent once before listening: the worker needs its certificates and ticket keys (`tls_material`). */
+  z.strictObject({ type: z.literal('tls_material_request'), schema_version: v }),
   /** `listen_via` supervisor: the worker is ready to listen and its message listener exists; a handle sent before would be dropped. */
   z.strictObject({ type: z.literal('listener_request'), schema_version: v }),
 ]);

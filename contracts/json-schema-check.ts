@@ -141,7 +141,9 @@ function isUrl(value: string, protocol: RegExp | null): boolean {
 }
 
 function objectCheck(take: (key: string) => unknown, at: string): Node {
-  if (take('additionalProperties') !== false) throw new Error(`${at}: objects must be strict (additionalProperties: false)`);
+  const additional = take('additionalProperties');
+  if (typeof additional === 'object' && additional !== null) return recordCheck(compile(additional, `${at}/additionalProperties`), take('propertyNames'), at);
+  if (additional !== false) throw new Error(`${at}: objects must be strict (additionalProperties: false) or records`);
   // A Map, not the schema object: a key such as "constructor" or "__proto__" must not find Object.prototype.
   const props = new Map(Object.entries((take('properties') ?? {}) as Record<string, unknown>).map(([k, s]) => [k, compile(s, `${at}/properties/${k}`)]));
   const required = new Set((take('required') ?? []) as string[]);
@@ -156,6 +158,19 @@ function objectCheck(take: (key: string) => unknown, at: string): Node {
         continue;
       }
       const issue = check(value, join(p, key));
+      if (issue !== null) return issue;
+    }
+    return null;
+  };
+}
+
+/** zod's z.record: every key passes `propertyNames`, every value the value schema; no fixed properties. */
+function recordCheck(value: Node, propertyNames: unknown, at: string): Node {
+  const key = propertyNames === undefined ? null : compile(propertyNames, `${at}/propertyNames`);
+  return (v, p) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${p}: expected an object`;
+    for (const [k, child] of Object.entries(v)) {
+      const issue = (key ? key(k, join(p, k)) : null) ?? value(child, join(p, k));
       if (issue !== null) return issue;
     }
     return null;

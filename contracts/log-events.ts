@@ -30,6 +30,8 @@ export const LOG_EVENTS = [
   'shutdown_forced',
   'backpressure',
   'timeout',
+  'tls_handshake_failed',
+  'tls_ticket_keys_rotated',
   'request',
   'app_error',
   'websocket_error',

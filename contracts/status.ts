@@ -50,6 +50,18 @@ export const ReloadRecord = z.strictObject({
 });
 export type ReloadRecord = z.infer<typeof ReloadRecord>;
 
+/** A certificate the workers serve, as `/status` shows it (docs/tls.md, "Status and metrics"). */
+export const CertificateInfo = z.strictObject({
+  /** The `tls.sni` name it is served for; null for the default certificate. */
+  server_name: z.string().nullable(),
+  subject: z.string(),
+  sans: z.array(z.string()),
+  not_after: z.string(),
+  /** As `openssl x509 -fingerprint -sha256` prints it. */
+  fingerprint_sha256: z.string(),
+});
+export type CertificateInfo = z.infer<typeof CertificateInfo>;
+
 export const StatusPayload = z.strictObject({
   schema_version: z.literal(STATUS_SCHEMA_VERSION),
   supervisor: z.strictObject({
@@ -89,6 +101,7 @@ export const StatusPayload = z.strictObject({
     store: StoreState.optional(),
   }),
   reload: z.strictObject({ in_progress: z.boolean(), last: ReloadRecord.nullable() }),
+  tls: z.strictObject({ enabled: z.boolean(), certificates: z.array(CertificateInfo) }),
 });
 export type StatusPayload = z.infer<typeof StatusPayload>;
 

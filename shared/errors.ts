@@ -23,6 +23,9 @@ export const ERRORS = {
   PROPANE_ERR_STATUS_SOCKET_PATH: { exitCode: 2 },
   PROPANE_ERR_STATUS_UNREACHABLE: { exitCode: 3 },
   PROPANE_ERR_STOP_TIMEOUT: { exitCode: 1 },
+  PROPANE_ERR_TLS_CERT: { exitCode: 2 },
+  PROPANE_ERR_TLS_FILE: { exitCode: 2 },
+  PROPANE_ERR_TLS_KEY: { exitCode: 2 },
   PROPANE_ERR_USAGE: { exitCode: 2 },
 } as const;
 

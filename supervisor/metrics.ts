@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS } from '../contracts/ipc.js';
+import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, SESSION_KINDS, STATUS_CLASSES, TIMEOUT_REASONS, TLS_HANDSHAKE_FAILURE_REASONS } from '../contracts/ipc.js';
 import { readRss } from '../shared/rss.js';
 import { renderExposition, type Family, type Labels } from './prometheus-text.js';
 import type { SupervisorView } from './supervisor-view.js';
@@ -43,6 +43,9 @@ function families(sup: SupervisorView): Family[] {
     counter('propane_rejected_total', 'Sessions refused with 503 at the node-wide limit, by reason', REJECT_REASONS.map((reason) => [{ reason }, t.rejected[reason]])),
     counter('propane_requests_total', 'Responses sent, by status class', STATUS_CLASSES.map((c) => [{ class: c }, t.requests[c]])),
     counter('propane_timeouts_total', 'Connections cut by a timeout, by reason', TIMEOUT_REASONS.map((reason) => [{ reason }, t.timeouts[reason]])),
+    counter('propane_tls_handshake_failures_total', 'TLS handshakes that failed, by reason (a handshake timeout counts in propane_timeouts_total)', TLS_HANDSHAKE_FAILURE_REASONS.map((reason) => [{ reason }, t.tlsHandshakeFailures[reason]])),
+    // notAfter as Unix time, as the blackbox exporter's probe_ssl_earliest_cert_expiry; the default certificate is "default".
+    gauge('propane_tls_certificate_expiry_seconds', 'Expiry (notAfter, Unix time) of each certificate served, by server name', sup.tls.certificates.map((c) => [{ server_name: c.server_name ?? 'default' }, Math.floor(Date.parse(c.not_after) / 1000)])),
     counter('propane_worker_exits_total', 'Worker exits, by cause', Object.entries(sup.pool.exitCounts).map(([cause, n]) => [{ cause }, n])),
     counter('propane_worker_restarts_total', 'Workers respawned after an unplanned exit', [[{}, sup.pool.slots.reduce((n, s) => n + s.restarts, 0)]]),
     counter('propane_reloads_total', 'Rolling reloads, by outcome', Object.entries(sup.reloads.counts).map(([outcome, n]) => [{ outcome }, n])),

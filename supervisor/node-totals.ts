@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, type WorkerStats } from '../contracts/ipc.js';
+import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, TLS_HANDSHAKE_FAILURE_REASONS, type WorkerStats } from '../contracts/ipc.js';
 import { zeros } from '../shared/counts.js';
 
 /**
@@ -10,6 +10,7 @@ export class NodeTotals {
   readonly requests = zeros(STATUS_CLASSES);
   readonly rejected = zeros(REJECT_REASONS);
   readonly timeouts = zeros(TIMEOUT_REASONS);
+  readonly tlsHandshakeFailures = zeros(TLS_HANDSHAKE_FAILURE_REASONS);
   readonly latencyBuckets: number[] = LATENCY_BUCKETS_SECONDS.map(() => 0);
   latencySum = 0;
   latencyCount = 0;
@@ -21,6 +22,7 @@ export class NodeTotals {
     addDelta(this.requests, stats.requests, prev?.requests);
     addDelta(this.rejected, stats.rejected, prev?.rejected);
     addDelta(this.timeouts, stats.timeouts, prev?.timeouts);
+    addDelta(this.tlsHandshakeFailures, stats.tls_handshake_failures, prev?.tls_handshake_failures);
     stats.latency.bucket_counts.forEach((n, i) => (this.latencyBuckets[i]! += Math.max(0, n - (prev?.latency.bucket_counts[i] ?? 0))));
     this.latencySum += Math.max(0, stats.latency.sum_seconds - (prev?.latency.sum_seconds ?? 0));
     this.latencyCount += Math.max(0, stats.latency.count - (prev?.latency.count ?? 0));

@@ -83,5 +83,6 @@ export function buildStatus(sup: SupervisorView): StatusPayload {
       ...(cluster.coordination.store ? { store: cluster.coordination.store } : {}),
     },
     reload: { in_progress: sup.reloads.inProgress, last: sup.reloads.last },
+    tls: { enabled: sup.tls.enabled, certificates: [...sup.tls.certificates] },
   };
 }

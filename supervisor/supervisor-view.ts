@@ -5,10 +5,11 @@ import type { MembershipSnapshot } from './membership/source.js';
 import type { NodeTotals } from './node-totals.js';
 import type { ReloadView } from './reload-history.js';
 import type { SessionView } from './session-totals.js';
+import type { TlsView } from './tls-material.js';
 import type { PoolView } from './worker-pool.js';
 
 /** The node-wide request counters, read-only. */
-export type TotalsView = Readonly<Pick<NodeTotals, 'requests' | 'rejected' | 'timeouts' | 'latencyBuckets' | 'latencySum' | 'latencyCount'>>;
+export type TotalsView = Readonly<Pick<NodeTotals, 'requests' | 'rejected' | 'timeouts' | 'tlsHandshakeFailures' | 'latencyBuckets' | 'latencySum' | 'latencyCount'>>;
 
 /**
  * What GET /status and GET /metrics read of the supervisor: read-only, and
@@ -31,4 +32,6 @@ export interface SupervisorView {
   /** The cluster state last pushed to the workers. */
   readonly clusterState: ClusterState;
   readonly membership: MembershipSnapshot;
+  /** The certificates of the config in force. */
+  readonly tls: TlsView;
 }

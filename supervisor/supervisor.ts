@@ -19,6 +19,8 @@ import { keepRestartOnly } from './restart-only.js';
 import { runRollingReload, type ReloadTarget } from './rolling-reload.js';
 import { SessionTotals, type SessionView } from './session-totals.js';
 import { SessionsQuery } from './sessions-query.js';
+import { StartOutcome } from './start-outcome.js';
+import { TlsMaterialStore } from './tls-material.js';
 import type { SupervisorView, TotalsView } from './supervisor-view.js';
 import { receiveWorkerMessages } from './worker-messages.js';
 import { WorkerPool, type PoolView } from './worker-pool.js';
@@ -40,9 +42,6 @@ export interface SupervisorOptions {
   onChange?: () => void;
 }
 
-/** Listen errors that no respawn can fix: fail the start instead of crash-looping. */
-const FATAL_LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL']);
-
 /**
  * The cluster primary. It keeps the supervisor's state and config, admits
  * reloads, runs the shutdown, and dispatches what the workers send to the
@@ -61,9 +60,10 @@ export class Supervisor implements SupervisorView {
   readonly #pool: WorkerPool;
   readonly pool: PoolView;
   readonly sessions: SessionView;
+  readonly tls: TlsMaterialStore;
   #state: SupervisorState = 'starting';
   #config: Config;
-  #everReady = false;
+  readonly #start: StartOutcome;
   readonly #opts: SupervisorOptions;
   readonly #log: Logger;
   readonly #membership: MembershipSource;
@@ -86,6 +86,8 @@ export class Supervisor implements SupervisorView {
     this.version = opts.version;
     this.#log = opts.log;
     this.#membership = opts.membership;
+    this.tls = new TlsMaterialStore(opts.loaded, opts.log);
+    this.#start = new StartOutcome(opts.log, { host: opts.host, port: opts.port, secure: this.tls.enabled });
     const log = opts.log;
     const config = (): Config => this.#config;
     const push = (): void => this.#broadcast.push();
@@ -136,9 +138,11 @@ export class Supervisor implements SupervisorView {
       memory: this.#memory,
       sessionsQuery: this.#sessionsQuery,
       listeners: this.#listeners,
+      tls: this.tls,
       ready: (wp) => this.#onReady(wp),
       bootFailed: (wp, msg) => this.#onBootFailed(wp, msg),
     });
+    this.tls.start(() => this.#pool.workers());
     await this.#membership.start(
       { nodeId: c.cluster.nodeId, host: this.host, port: this.port, pid: process.pid, version: this.version, startedAt: this.startedAt.toISOString() },
       () => this.#broadcast.push(),
@@ -165,6 +169,7 @@ export class Supervisor implements SupervisorView {
     } catch (err) {
       return this.#refuse(startedAt, `invalid config, nothing changed: ${err instanceof Error ? err.message.replaceAll('\n', '; ') : String(err)}`);
     }
+    this.tls.register(loaded);
     return this.#reload(loaded.config, startedAt);
   }
 
@@ -229,6 +234,7 @@ export class Supervisor implements SupervisorView {
     if (kept.length > 0) logEvent(this.#log, 'warn', 'config_needs_restart', { keys: kept }, `the reload keeps ${kept.join(', ')} as they are; restart propane to change them`);
     this.#config = config;
     this.#broker.setLimits(sessionLimits(this.#config));
+    this.tls.apply(this.#config);
     return previous;
   }
 
@@ -243,6 +249,7 @@ export class Supervisor implements SupervisorView {
     this.#setState('stopping');
     this.#heartbeats.close();
     this.#sessionsQuery.close();
+    this.tls.close();
     this.#listeners?.close();
     this.#pool.cancelTimers();
     void stopWithin(this.#membership).then(() => this.#stopped(code));
@@ -261,20 +268,15 @@ export class Supervisor implements SupervisorView {
   #onReady(wp: WorkerProcess): void {
     this.#pool.markReady(wp);
     this.#listeners?.rebalance();
-    if (!this.#everReady) {
-      this.#everReady = true;
-      const { host, port } = this;
-      logEvent(this.#log, 'info', 'listening', { host, port, url: `http://${host}:${port}` }, `serving on http://${host}:${port}`);
-    }
+    this.#start.workerReady();
     this.#broadcast.push();
     this.#opts.onChange?.();
   }
 
   #onBootFailed(wp: WorkerProcess, { phase, error }: { phase: string; error: { message: string; code?: string | undefined } }): void {
     this.#pool.markBootFailed(wp, phase, error);
-    if (phase === 'listen' && !this.#everReady && FATAL_LISTEN_CODES.has(error.code ?? '')) {
-      this.#fail(new PropaneError('PROPANE_ERR_LISTEN', `cannot listen on ${this.host}:${this.port}: ${error.code}. Fix: stop what holds the port, or choose another with --port.`));
-    }
+    const fatal = this.#start.fatalBootFailure(phase, error.code);
+    if (fatal) this.#fail(fatal);
   }
 
   #onExit(worker: Worker, code: number | null, signal: string | null): void {

@@ -9,6 +9,7 @@ import type { SocketHandover } from './listener-sockets.js';
 import type { MemoryGuard } from './memory-guard.js';
 import type { NodeTotals } from './node-totals.js';
 import type { SessionsQuery } from './sessions-query.js';
+import type { TlsMaterialStore } from './tls-material.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { WorkerProcess } from './worker-process.js';
 
@@ -24,6 +25,7 @@ export interface WorkerMessageHandlers {
   readonly sessionsQuery: SessionsQuery;
   /** The sockets the supervisor hands to workers (reuse_port, socket activation); null when they listen through node:cluster. */
   readonly listeners: SocketHandover | null;
+  readonly tls: TlsMaterialStore;
   ready(wp: WorkerProcess): void;
   bootFailed(wp: WorkerProcess, msg: BootFailed): void;
 }
@@ -74,6 +76,8 @@ function dispatch(h: WorkerMessageHandlers, id: number, msg: WorkerToSupervisor)
       return h.sessionsQuery.onReport(wp.id, msg.seq);
     case 'listener_request':
       return h.listeners?.onRequest(wp);
+    case 'tls_material_request':
+      return h.tls.answer(wp);
     default:
       return assertNever(msg);
   }

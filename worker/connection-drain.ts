@@ -33,7 +33,8 @@ export async function drainHttpConnections(conns: ReadonlySet<Conn>, deadline: n
       for (const conn of conns) {
         if (conn.upgraded || conn.closed) continue;
         // A socket still waiting for its permit is paused, so it reads nothing: not quiet, just not started.
-        const quiet = conn.held !== null && !conn.req && conn.socket.bytesRead === conn.bytesReadAtIdle && now - conn.idleSince >= quietMs;
+        // Nor is one mid-handshake (ending it would send a bare FIN); the handshake timeout bounds it.
+        const quiet = conn.held !== null && !conn.handshaking && !conn.req && conn.socket.bytesRead === conn.bytesReadAtIdle && now - conn.idleSince >= quietMs;
         if (quiet) conn.socket.end();
         else open++;
       }

@@ -8,7 +8,16 @@ import type { SessionKind } from '../contracts/ipc.js';
  * Times are from performance.now(), in ms.
  */
 export interface Conn {
-  readonly socket: Socket;
+  /** The accepted TCP socket: admitted, TLS-handshaked, and whose close releases the permit. */
+  readonly raw: Socket;
+  /**
+   * What HTTP reads and writes, and the sweep measures: `raw`, or with TLS
+   * the TLSSocket once its handshake completed (its counters are plaintext;
+   * the raw socket's include the handshake and never show a queued write).
+   */
+  socket: Socket;
+  /** A TLS handshake is running: only the handshake timeout applies, and the drain waits for it. */
+  handshaking: boolean;
   /** The permit this connection holds, released once when the socket closes. */
   held: SessionKind | null;
   /** A WebSocket permit taken for an upgrade whose handshake has not finished. */
@@ -32,7 +41,9 @@ const kConn = Symbol('propane.conn');
 
 export function attachConn(socket: Socket, now: number): Conn {
   const conn: Conn = {
+    raw: socket,
     socket,
+    handshaking: false,
     held: null,
     pendingWebSocketPermit: false,
     req: null,
@@ -47,8 +58,22 @@ export function attachConn(socket: Socket, now: number): Conn {
     closed: false,
     upgraded: false,
   };
-  (socket as Socket & { [kConn]?: Conn })[kConn] = conn;
+  tag(socket, conn);
   return conn;
+}
+
+/** The TLS handshake of `conn` completed: HTTP runs on `secure` from now on, idle since now. */
+export function adoptSecureSocket(conn: Conn, secure: Socket, now: number): void {
+  conn.socket = secure;
+  conn.handshaking = false;
+  conn.idleSince = now;
+  conn.bytesReadAtIdle = 0;
+  conn.headerStartedAt = 0;
+  tag(secure, conn);
+}
+
+function tag(socket: Socket, conn: Conn): void {
+  (socket as Socket & { [kConn]?: Conn })[kConn] = conn;
 }
 
 export function connOf(socket: Socket): Conn | undefined {

@@ -85,6 +85,10 @@ async function main(): Promise<void> {
           return fence?.onAck(msg.seq);
         case 'sessions_query':
           return send({ type: 'sessions_report', schema_version: IPC_SCHEMA_VERSION, seq: msg.seq, sessions: { ...counters.sessions } });
+        case 'tls_material':
+          return server.tls?.onMaterial(msg);
+        case 'tls_ticket_keys':
+          return server.tls?.onTicketKeys(msg.ticket_keys);
         case 'listener_socket':
           return handed?.onSocket(msg.socket, msg.adopted, attached);
         case 'listener_release':
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
 
   let bound: { address: string; port: number };
   try {
+    // With TLS, no connection is accepted before the certificates and ticket keys came from the supervisor.
+    await server.tls?.receive(() => send({ type: 'tls_material_request', schema_version: IPC_SCHEMA_VERSION }));
     bound = handed ? await handed.listenOwn() : await server.listen(config.host, port);
   } catch (err) {
     return failBoot(log, send, 'listen', err);

@@ -18,6 +18,7 @@ import { contextOf } from './request-identity.js';
 import { SessionRefusal } from './session-refusal.js';
 import type { WorkerCounters } from './stats.js';
 import { NODE_HTTP_TIMEOUTS_OFF, TimeoutSweeper } from './timeout-sweeper.js';
+import { REFUSAL_HANDSHAKE_MS, TlsTermination } from './tls-termination.js';
 import { WebSocketHub } from './websocket.js';
 import { handleUpgrade, handshakeHeaders, type WebSocketUpgradeDeps } from './websocket-upgrade.js';
 
@@ -34,9 +35,12 @@ export interface WorkerServerDeps {
  * The worker's server. Its listeners (listeners.ts) accept with
  * `pauseOnConnect`, so no byte is read before the session is admitted
  * against the node-wide limit (docs/session-limits.md); admitted sockets go
- * to the HTTP server, refused ones to the 503 of SessionRefusal.
+ * to the HTTP server, refused ones to the 503 of SessionRefusal. With TLS
+ * both go through the handshake of `tls` first (docs/tls.md).
  */
 export class WorkerServer {
+  /** TLS termination when `tls.certFile` is set; its material comes over IPC before the worker listens. */
+  readonly tls: TlsTermination | null;
   readonly #deps: WorkerServerDeps;
   readonly #listeners: Listeners;
   readonly #http: HttpServer;
@@ -51,7 +55,9 @@ export class WorkerServer {
     const { config, app, view, counters, log } = deps;
     const identityHeaders = { identity: config.observability.responseIdentityHeadersEnabled, trace: config.observability.tracePropagationEnabled };
     this.#sweeper = new TimeoutSweeper(config.timeouts, this.#conns, { view, counters, log, identityHeaders });
-    this.#refusal = new SessionRefusal(this.#sweeper.limits.header, { view, counters, log, identityHeaders });
+    const tls = { minVersion: config.tls.minVersion, requestClientCert: config.tls.requestClientCert, handshakeMs: config.timeouts.handshakeSeconds * 1000 };
+    this.tls = config.tls.certFile === undefined ? null : new TlsTermination(tls, { counters, log, countTimeout: () => this.#sweeper.count('handshake', undefined) });
+    this.#refusal = new SessionRefusal(this.#sweeper.limits.header, this.tls ? REFUSAL_HANDSHAKE_MS : 0, { view, counters, log, identityHeaders });
     this.#hub = new WebSocketHub(
       {
         maxPayloadBytes: config.websocket.maxPayloadBytes,
@@ -113,13 +119,14 @@ export class WorkerServer {
     conn.held = 'http';
     this.#deps.counters.sessions.http++;
     conn.idleSince = performance.now();
+    if (this.tls) return this.tls.handshake(conn, (secure) => this.#http.emit('connection', secure));
     this.#http.emit('connection', conn.socket);
     conn.socket.resume();
   }
 
   #refuse(conn: Conn): void {
     this.#conns.delete(conn);
-    this.#refusal.refuseConnection(conn);
+    this.#refusal.refuseConnection(conn, this.tls);
   }
 
   #onClose(conn: Conn): void {

@@ -1,11 +1,12 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PropaneRequestContext } from '../contracts/app.js';
 import { logEvent, type Logger } from '../shared/log.js';
 import { createServer as createHttpServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 import type { ClusterView } from './cluster-view.js';
-import type { Conn } from './connection.js';
+import { connOf, type Conn } from './connection.js';
 import { BUSY_BODY, endWithRawResponse, LINGER_MS } from './raw-responses.js';
 import { identify, logFields, responseHeaderPairs, type IdentityHeaderSettings } from './request-identity.js';
 import type { RejectReason, WorkerCounters } from './stats.js';
@@ -20,6 +21,11 @@ export interface SessionRefusalDeps {
 
 type BackpressureLine = { reason: RejectReason; suppressed_since_last: number; rejected_total: number };
 
+/** With TLS, a refused connection's handshake (worker/tls-termination.ts): false when none may start now. */
+export interface RefusalHandshake {
+  handshakeRefused(conn: Conn, serve: (secure: Socket) => void): boolean;
+}
+
 /**
  * Sessions over the node-wide limit get the 503 of docs/session-limits.md
  * ("The refused session"), and no app code runs: a refused connection goes
@@ -32,33 +38,45 @@ type BackpressureLine = { reason: RejectReason; suppressed_since_last: number; r
 export class SessionRefusal {
   readonly #server: HttpServer;
   readonly #headerTimeoutMs: number;
+  readonly #lifetimeMs: number;
   readonly #deps: SessionRefusalDeps;
   readonly #rateLimit = new RateLimitedLog(5000);
   /** Lines admitted by the rate limit for a refused connection whose request is not parsed yet. */
-  readonly #pending = new WeakMap<Duplex, BackpressureLine>();
+  readonly #pending = new WeakMap<Conn, BackpressureLine>();
 
-  constructor(headerTimeoutMs: number, deps: SessionRefusalDeps) {
+  /** `handshakeMs`: how long a refused TLS handshake may take (0 without TLS). */
+  constructor(headerTimeoutMs: number, handshakeMs: number, deps: SessionRefusalDeps) {
     this.#headerTimeoutMs = headerTimeoutMs;
+    this.#lifetimeMs = handshakeMs + headerTimeoutMs + LINGER_MS;
     this.#deps = deps;
     this.#server = createHttpServer({ ...NODE_HTTP_TIMEOUTS_OFF, headersTimeout: headerTimeoutMs, requestTimeout: headerTimeoutMs }, (req, res) => this.#answer(req, res));
     this.#server.on('clientError', (_err: Error, socket: Duplex) => socket.destroy());
   }
 
-  /** A connection no HTTP permit was found for; the caller no longer tracks it. */
-  refuseConnection(conn: Conn): void {
+  /**
+   * A connection no HTTP permit was found for; the caller no longer tracks
+   * it. With TLS it is handshaked first, so the 503 arrives over TLS, unless
+   * too many refused handshakes already run: then it is closed unanswered.
+   */
+  refuseConnection(conn: Conn, tls: RefusalHandshake | null): void {
     const line = this.#count('http_session_limit');
     if (conn.closed) return this.#log(line, undefined);
     // This server's own header timeout is never checked (connectionsCheckingInterval is off), and a refused
     // socket is not in the sweep: bound its whole life here, so a silent or trickling client cannot pin it.
-    const socket = conn.socket;
-    if (line !== null) this.#pending.set(socket, line);
-    const timer = setTimeout(() => socket.destroy(), this.#headerTimeoutMs + LINGER_MS);
-    socket.once('close', () => {
+    const raw = conn.raw;
+    if (line !== null) this.#pending.set(conn, line);
+    const timer = setTimeout(() => raw.destroy(), this.#lifetimeMs);
+    raw.once('close', () => {
       clearTimeout(timer);
-      this.#logPending(socket, undefined);
+      this.#logPending(conn, undefined);
     });
-    this.#server.emit('connection', socket);
-    socket.resume();
+    const serve = (socket: Socket): void => void this.#server.emit('connection', socket);
+    if (tls === null) {
+      serve(raw);
+      raw.resume();
+    } else if (!tls.handshakeRefused(conn, serve)) {
+      raw.destroy();
+    }
   }
 
   /** An upgrade no WebSocket permit was found for; the connection closes, releasing its HTTP permit. */
@@ -70,7 +88,8 @@ export class SessionRefusal {
 
   #answer(req: IncomingMessage, res: ServerResponse): void {
     const context = identify(req.headers);
-    this.#logPending(req.socket, context);
+    const conn = connOf(req.socket);
+    if (conn) this.#logPending(conn, context);
     res.shouldKeepAlive = false;
     const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(BUSY_BODY.length), ...Object.fromEntries(this.#busyHeaderPairs('http_session_limit', context)) };
     res.writeHead(503, headers).end(BUSY_BODY);
@@ -88,10 +107,10 @@ export class SessionRefusal {
     return suppressed >= 0 ? { reason, suppressed_since_last: suppressed, rejected_total: total } : null;
   }
 
-  #logPending(socket: Duplex, context: PropaneRequestContext | undefined): void {
-    const line = this.#pending.get(socket);
+  #logPending(conn: Conn, context: PropaneRequestContext | undefined): void {
+    const line = this.#pending.get(conn);
     if (line === undefined) return;
-    this.#pending.delete(socket);
+    this.#pending.delete(conn);
     this.#log(line, context);
   }
 

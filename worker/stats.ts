@@ -1,11 +1,12 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WorkerStats } from '../contracts/ipc.js';
-import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS } from '../contracts/ipc-constants.js';
+import { LATENCY_BUCKETS_SECONDS, REJECT_REASONS, STATUS_CLASSES, TIMEOUT_REASONS, TLS_HANDSHAKE_FAILURE_REASONS } from '../contracts/ipc-constants.js';
 import { zeros } from '../shared/counts.js';
 import { readRss } from '../shared/rss.js';
 
 export type TimeoutReason = (typeof TIMEOUT_REASONS)[number];
 export type RejectReason = (typeof REJECT_REASONS)[number];
+export type HandshakeFailureReason = (typeof TLS_HANDSHAKE_FAILURE_REASONS)[number];
 
 /**
  * Counters the worker keeps and reports with every heartbeat answer; the
@@ -16,6 +17,7 @@ export class WorkerCounters {
   readonly requests = zeros(STATUS_CLASSES);
   readonly rejected = zeros(REJECT_REASONS);
   readonly timeouts = zeros(TIMEOUT_REASONS);
+  readonly tlsHandshakeFailures = zeros(TLS_HANDSHAKE_FAILURE_REASONS);
   readonly #bucketCounts: number[] = LATENCY_BUCKETS_SECONDS.map(() => 0);
   #latencySum = 0;
   #latencyCount = 0;
@@ -49,6 +51,7 @@ export class WorkerCounters {
       requests: { ...this.requests },
       rejected: { ...this.rejected },
       timeouts: { ...this.timeouts },
+      tls_handshake_failures: { ...this.tlsHandshakeFailures },
       latency: {
         bucket_counts: this.#bucketCounts.map((n) => (cumulative += n)),
         sum_seconds: this.#latencySum,

@@ -18,7 +18,9 @@ export type TimeoutVerdict = { conn: Conn; reason: TimeoutReason; answer408: boo
 export function sweepTimeouts(conns: Iterable<Conn>, now: number, limits: TimeoutLimitsMs): TimeoutVerdict[] {
   const verdicts: TimeoutVerdict[] = [];
   for (const conn of conns) {
-    if (conn.closed || conn.upgraded) continue;
+    // A TLS handshake has its own timeout (tls.Server's handshakeTimeout); until it completes the raw
+    // socket's bytes are handshake bytes, which would start the header timer or look idle.
+    if (conn.closed || conn.upgraded || conn.handshaking) continue;
     const { socket } = conn;
 
     // Progress is any change in what was handed to the kernel or what is still queued:

@@ -71,8 +71,7 @@ export class WebSocketHub {
     const now = performance.now();
     for (const [ws, peer] of this.#peers) {
       if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs) {
-        this.#onPongTimeout(peer.req);
-        ws.terminate();
+        this.#cut(ws, peer);
         continue;
       }
       if (peer.awaitingPongSince === 0) peer.awaitingPongSince = now;
@@ -84,11 +83,19 @@ export class WebSocketHub {
   #checkPongs(): void {
     const now = performance.now();
     for (const [ws, peer] of this.#peers) {
-      if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs - 1) {
-        this.#onPongTimeout(peer.req);
-        ws.terminate();
-      }
+      if (peer.awaitingPongSince !== 0 && now - peer.awaitingPongSince >= this.#settings.pongTimeoutMs - 1) this.#cut(ws, peer);
     }
+  }
+
+  /**
+   * A peer that missed its pong, counted once: ws emits 'close' only once the
+   * socket has closed, a TLS socket some ticks after terminate(), and the next
+   * ping round or pong check must not find it again meanwhile.
+   */
+  #cut(ws: WebSocket, peer: Peer): void {
+    this.#peers.delete(ws);
+    this.#onPongTimeout(peer.req);
+    ws.terminate();
   }
 
   /** Closes every session with `code` and waits for the close handshakes, at most `waitMs`. */

@@ -45,4 +45,6 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('ARLEN_TRACE_PROPAGATION_ENABLED', 'observability.tracePropagationEnabled', 'boolean'),
   bind('ARLEN_RESPONSE_IDENTITY_HEADERS_ENABLED', 'observability.responseIdentityHeadersEnabled', 'boolean'),
   bind('ARLEN_SECURITY_PROFILE', 'securityProfile', 'string'),
+  bind('ARLEN_TLS_CERT_FILE', 'tls.certFile', 'string'),
+  bind('ARLEN_TLS_KEY_FILE', 'tls.keyFile', 'string'),
 ];

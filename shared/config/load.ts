@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Config, ConfigInput, SECURITY_PROFILES, type SecurityProfileName } from '../../contracts/config.js';
 import { ConfigErrors, PropaneError } from '../errors.js';
 import { findNodeGaps } from '../node-support.js';
+import { readTlsMaterial, type TlsMaterial } from '../tls-files.js';
 import { coerce } from './coerce.js';
 import { describeIssues } from './diagnostics.js';
 import { ENV_BINDINGS } from './env.js';
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   config: Readonly<Config>;
   file: string | null;
   sources: Sources;
+  /** The certificates and keys `tls.*` names, read and checked; null with TLS off. */
+  tls: TlsMaterial | null;
 }
 
 export const DEFAULT_CONFIG_FILE = 'propane.json';
@@ -97,7 +100,8 @@ export function loadConfig(opts: LoadOptions): LoadedConfig {
   });
   const refusals = [...findRisks(config), ...findNodeGaps(config, sources, process.version, process.platform)];
   if (refusals.length > 0) throw new ConfigErrors(refusals);
-  return { config: deepFreeze(config), file, sources };
+  const frozen = deepFreeze(config);
+  return { config: frozen, file, sources, tls: readTlsMaterial(frozen.tls) };
 }
 
 function resolveConfigFile(opts: LoadOptions): string | null {

@@ -56,6 +56,33 @@ export function findRisks(c: Config): PropaneError[] {
       risky('cluster.membership.etcd.tls needs both certFile and keyFile for client certificates. Fix: set both, or neither.');
     }
   }
+  risks.push(...tlsRisks(c.tls));
+  return risks;
+}
+
+/** TLS keys that only work together (docs/tls.md, "Configuration"). */
+function tlsRisks(tls: Config['tls']): PropaneError[] {
+  const risks: PropaneError[] = [];
+  const risky = (msg: string) => risks.push(new PropaneError('PROPANE_ERR_CONFIG_RISKY', msg));
+  const on = tls.certFile !== undefined && tls.keyFile !== undefined;
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    risky(`tls.${tls.certFile === undefined ? 'certFile' : 'keyFile'} is missing while tls.${tls.certFile === undefined ? 'keyFile' : 'certFile'} is set. Fix: set both for HTTPS, or neither for plain HTTP.`);
+  } else if (!on) {
+    const set = [tls.caFile !== undefined && 'tls.caFile', tls.requestClientCert && 'tls.requestClientCert', tls.sni !== undefined && 'tls.sni'].filter(Boolean);
+    if (set.length > 0) risky(`${set.join(', ')} set while TLS is off (no tls.certFile and tls.keyFile). Fix: set tls.certFile and tls.keyFile, or remove ${set.join(', ')}.`);
+  }
+  if (on && tls.requestClientCert && tls.caFile === undefined) {
+    risky('tls.requestClientCert is true but tls.caFile is not set: Node would accept client certificates from any public CA. Fix: set tls.caFile to the CA that signs your clients\' certificates.');
+  }
+  if (on && !tls.requestClientCert && tls.caFile !== undefined) {
+    risky('tls.caFile is set but tls.requestClientCert is false: the CA only verifies client certificates. Fix: set tls.requestClientCert to true, or remove tls.caFile.');
+  }
+  const seen = new Map<string, string>();
+  for (const name of Object.keys(tls.sni ?? {})) {
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) risky(`tls.sni names ${JSON.stringify(other)} and ${JSON.stringify(name)}, the same server name (names match without regard to case). Fix: keep one of them.`);
+    seen.set(name.toLowerCase(), name);
+  }
   return risks;
 }
 

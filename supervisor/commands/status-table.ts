@@ -23,6 +23,7 @@ export function renderStatusTable(s: StatusPayload): string {
   lines.push(`cluster   ${c.name}  node ${c.node_id}  quorum ${c.quorum.status} (${c.quorum.met ? 'met' : 'not met'})  observed ${c.observed_nodes}/${c.expected_nodes}  source ${c.membership_source}`);
   // tcp_migrate_req decides whether a SO_REUSEPORT socket may close without resetting queued connections (docs/scheduling.md).
   lines.push(`runtime   node ${sup.node_version}  tcp_migrate_req ${sup.tcp_migrate_req ?? '-'}`);
+  lines.push(`tls       ${s.tls.enabled ? s.tls.certificates.map((c) => `${c.server_name ?? 'default'} ${c.subject} until ${c.not_after}`).join('; ') : 'off'}`);
   const r = s.reload.last;
   lines.push(`reload    ${s.reload.in_progress ? 'in progress' : r ? `${r.outcome ?? 'running'} at ${r.finished_at ?? r.started_at}${r.reason ? `: ${r.reason}` : ''}` : 'none yet'}`);
   return `${lines.join('\n')}\n`;

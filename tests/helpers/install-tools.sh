@@ -18,6 +18,7 @@ TOOLS=(
   systemd-notify:systemd   # sd_notify: the supervisor sends READY=1 etc. through it
   systemd-socket-activate:systemd  # socket activation: a real service manager passes propane its socket
   python3:python3        # the fake service manager end of NOTIFY_SOCKET (tests/helpers/notify-receiver.py)
+  openssl:openssl        # TLS tests make their certificates with it (tests/helpers/certificates.ts); openssl s_time in bench/
 )
 
 missing_packages() {

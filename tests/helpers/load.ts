@@ -1,4 +1,6 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { TLSSocket } from 'node:tls';
 import { sleep } from './wait.js';
 
 /**
@@ -6,8 +8,9 @@ import { sleep } from './wait.js';
  * failure precisely, for the tests that must fail no request. `keepalive`
  * runs `concurrency` loops over one keep-alive agent with that many
  * sockets; `per-request` opens a fresh connection (agent: false,
- * Connection: close) for every request. Run it inside withLoadLock
- * (load-lock.ts).
+ * Connection: close) for every request. With `ca` it speaks HTTPS,
+ * trusting that CA (each new connection a full handshake). Run it inside
+ * withLoadLock (load-lock.ts).
  */
 export type LoadShape = 'keepalive' | 'per-request';
 
@@ -24,6 +27,8 @@ export interface LoadResult {
   samples: string[];
   /** The X-Arlen-Worker-Pid of every 2xx answer. */
   pids: Set<number>;
+  /** Over HTTPS, the SHA-256 fingerprint of the server certificate of every 2xx answer. */
+  fingerprints: Set<string>;
 }
 
 /** A request failed when it got no answer or an answer that was not 2xx. */
@@ -40,6 +45,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Each loop pauses a random 0..pauseMs between requests, so keep-alive sockets sit idle in the pool. */
   pauseMs?: number;
+  /** HTTPS, trusting this CA (PEM). */
+  ca?: string;
 }
 
 export interface Load {
@@ -55,8 +62,10 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
   const concurrency = opts.concurrency ?? 8;
   const path = opts.path ?? '/';
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const agent = shape === 'keepalive' ? new Agent({ keepAlive: true, maxSockets: concurrency }) : false;
-  const result: LoadResult = { total: 0, statuses: {}, ok: 0, errors: {}, samples: [], pids: new Set() };
+  const tls = opts.ca === undefined ? null : { ca: opts.ca, maxCachedSessions: 0 };
+  const agent = shape !== 'keepalive' ? false : tls ? new HttpsAgent({ keepAlive: true, maxSockets: concurrency, ...tls }) : new Agent({ keepAlive: true, maxSockets: concurrency });
+  const send = tls ? httpsRequest : request;
+  const result: LoadResult = { total: 0, statuses: {}, ok: 0, errors: {}, samples: [], pids: new Set(), fingerprints: new Set() };
   let running = true;
   const okWaiters: Array<{ at: number; resolve: () => void }> = [];
 
@@ -65,7 +74,9 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
       const headers = shape === 'per-request' ? { Connection: 'close' } : {};
       const startedAt = performance.now();
       result.total++;
-      const req = request({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs }, (res) => {
+      const req = send({ host: '127.0.0.1', port, path, agent, headers, timeout: timeoutMs, ...tls }, (res) => {
+        // Read while the headers are fresh: a connection the server closes after its answer may be gone at 'end'.
+        const fingerprint = res.socket instanceof TLSSocket ? res.socket.getPeerCertificate()?.fingerprint256 : undefined;
         res.resume();
         res.on('error', (err) => tally(err));
         res.on('end', () => {
@@ -75,6 +86,7 @@ export function startLoad(port: number, opts: LoadOptions = {}): Load {
             result.ok++;
             const pid = Number(res.headers['x-arlen-worker-pid']);
             if (pid > 0) result.pids.add(pid);
+            if (fingerprint) result.fingerprints.add(fingerprint);
             for (const w of [...okWaiters]) if (result.ok >= w.at) (okWaiters.splice(okWaiters.indexOf(w), 1), w.resolve());
           }
           resolve();
@@ -128,5 +140,5 @@ export async function runLoad(port: number, durationMs: number, opts: LoadOption
 
 /** The tallies as one line, for a test's comment or message. */
 export function describeLoad(r: LoadResult): string {
-  return JSON.stringify({ ...r, pids: [...r.pids] });
+  return JSON.stringify({ ...r, pids: [...r.pids], fingerprints: [...r.fingerprints] });
 }

@@ -47,9 +47,19 @@ function boots(): unknown[] {
     propane: { pidFile: '/run/propane.pid' },
     app: './app.js',
   };
+  // TLS as the supervisor sends it: file paths only (the files themselves go over IPC, checked by the supervisor).
+  const tls = {
+    certFile: '/etc/propane/fullchain.pem',
+    keyFile: '/etc/propane/privkey.pem',
+    caFile: '/etc/propane/clients-ca.pem',
+    requestClientCert: true,
+    minVersion: 'TLSv1.3' as const,
+    sni: { 'alpha.test': { certFile: '/a.pem', keyFile: '/a.key' }, '*.Beta.test': { certFile: '/b.pem', keyFile: '/b.key' } },
+  };
   return [
     bootPayload(0, loadConfig({ cwd: dir, env: {}, flags: {} }).config, 3000, 'cluster', state(false)),
     bootPayload(3, loadConfig({ cwd: dir, env: {}, flags: etcd }).config, 0, 'supervisor', state(true)),
+    bootPayload(1, { ...loadConfig({ cwd: dir, env: {}, flags: {} }).config, tls }, 3000, 'cluster', state(false)),
   ];
 }
 
@@ -62,6 +72,15 @@ const MESSAGES: Record<SupervisorToWorker['type'], unknown> = {
   drain: { type: 'drain', schema_version: v, reason: 'reload', grace_ms: 10_000, websocket_close_code: 1012 },
   listener_closed_ack: { type: 'listener_closed_ack', schema_version: v, seq: 3 },
   sessions_query: { type: 'sessions_query', schema_version: v, seq: 4 },
+  tls_material: {
+    type: 'tls_material',
+    schema_version: v,
+    default: { cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', key: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n' },
+    sni: [{ server_name: '*.alpha.test', cert: 'C', key: 'K' }],
+    ca: '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n',
+    ticket_keys: { generation: 2, keys: Buffer.alloc(48, 7).toString('base64') },
+  },
+  tls_ticket_keys: { type: 'tls_ticket_keys', schema_version: v, ticket_keys: { generation: 3, keys: Buffer.alloc(48, 9).toString('base64') } },
   listener_socket: { type: 'listener_socket', schema_version: v, socket: 2, adopted: true },
   listener_release: { type: 'listener_release', schema_version: v, socket: 2 },
 };

@@ -34,7 +34,7 @@ t.test('every config key has its documented default', async (t) => {
   t.equal(c.host, '127.0.0.1');
   t.equal(c.port, 3000);
   t.same(c.runtimeLimits, { maxConcurrentHTTPSessions: 256, maxConcurrentWebSocketSessions: 256 });
-  t.same(c.timeouts, { headerSeconds: 10, bodySeconds: 30, idleSeconds: 5, writeSeconds: 30 });
+  t.same(c.timeouts, { headerSeconds: 10, bodySeconds: 30, idleSeconds: 5, writeSeconds: 30, handshakeSeconds: 10 });
   t.same(c.websocket, { maxPayloadBytes: 16 * 1024 * 1024, pingIntervalSeconds: 30, pongTimeoutSeconds: 10 });
   t.match(c.propane, { gracefulShutdownSeconds: 10, respawnDelayMs: 250, reloadOverlapSeconds: 1, readyTimeoutSeconds: 30, workerTimeoutSeconds: 30, maxWorkerMemoryMB: 0 });
   t.same(c.propane.crashLoop, { maxRestarts: 5, windowSeconds: 60, maxBackoffSeconds: 30, stableSeconds: 30 });
@@ -43,6 +43,7 @@ t.test('every config key has its documented default', async (t) => {
   t.same(c.observability, { readinessRequiresClusterQuorum: false, tracePropagationEnabled: true, responseIdentityHeadersEnabled: true });
   t.equal(c.securityProfile, 'balanced');
   t.same(c.status, { socket: './propane.sock', host: '127.0.0.1', port: null, token: null });
+  t.same(c.tls, { requestClientCert: false, minVersion: 'TLSv1.2' }, 'TLS off, and TLSv1.2 at least once on');
   t.ok(Object.isFrozen(c) && Object.isFrozen(c.runtimeLimits), 'the result is deep-frozen');
 });
 

@@ -14,7 +14,8 @@ function supervisorSnapshot(): SupervisorView {
     rss_bytes: 50_000_000,
     requests: { '1xx': 0, '2xx': 7, '3xx': 0, '4xx': 1, '5xx': 0 },
     rejected: { http_session_limit: 3, websocket_session_limit: 0 },
-    timeouts: { header: 1, body: 0, idle: 2, write: 0, pong: 0 },
+    timeouts: { header: 1, body: 0, idle: 2, write: 0, pong: 0, handshake: 4 },
+    tls_handshake_failures: { protocol: 5, no_client_certificate: 0, bad_client_certificate: 1, other: 0 },
     latency: { bucket_counts: LATENCY_BUCKETS_SECONDS.map((_, i) => Math.min(8, 5 + i)), sum_seconds: 0.04, count: 8 },
   });
   const proc = { slot: 0, pid: 4101, state: 'ready', stats: { event_loop_lag_ms: 1.5, rss_bytes: 50_000_000 } };
@@ -30,6 +31,13 @@ function supervisorSnapshot(): SupervisorView {
     reloads: { counts: { completed: 1, refused: 2, aborted: 0 }, durationsSeconds: [0.8, 3] },
     clusterState: { generation: 9, cluster: { quorum: { met: true }, observed_nodes: 1, expected_nodes: 1 } },
     membership: { changes: 0 },
+    tls: {
+      enabled: true,
+      certificates: [
+        { server_name: null, subject: 'CN=localhost', sans: ['DNS:localhost'], not_after: '2027-11-29T08:07:58.000Z', fingerprint_sha256: 'AB:CD' },
+        { server_name: '*.alpha.test', subject: 'CN=alpha.test', sans: ['DNS:*.alpha.test'], not_after: '2026-06-01T00:00:00.500Z', fingerprint_sha256: 'EF:01' },
+      ],
+    },
   } as unknown as SupervisorView;
 }
 
@@ -59,6 +67,11 @@ const rows: Row[] = [
   { name: '4xx is its own class', metric: 'propane_requests_total', labels: { class: '4xx' }, type: 'counter', want: 1 },
   { name: 'rejections are counted by reason', metric: 'propane_rejected_total', labels: { reason: 'http_session_limit' }, type: 'counter', want: 3 },
   { name: 'timeouts are counted by reason', metric: 'propane_timeouts_total', labels: { reason: 'idle' }, type: 'counter', want: 2 },
+  { name: 'a handshake timeout counts as a timeout', metric: 'propane_timeouts_total', labels: { reason: 'handshake' }, type: 'counter', want: 4 },
+  { name: 'failed TLS handshakes are counted by reason', metric: 'propane_tls_handshake_failures_total', labels: { reason: 'protocol' }, type: 'counter', want: 5 },
+  { name: 'a bad client certificate is its own reason', metric: 'propane_tls_handshake_failures_total', labels: { reason: 'bad_client_certificate' }, type: 'counter', want: 1 },
+  { name: 'the default certificate expires at its notAfter, as Unix time, labelled default', metric: 'propane_tls_certificate_expiry_seconds', labels: { server_name: 'default' }, type: 'gauge', want: 1_827_475_678 },
+  { name: 'an SNI certificate carries its server name, whole seconds', metric: 'propane_tls_certificate_expiry_seconds', labels: { server_name: '*.alpha.test' }, type: 'gauge', want: 1_780_272_000 },
   { name: 'worker exits are counted by cause', metric: 'propane_worker_exits_total', labels: { cause: 'killed_hung' }, type: 'counter', want: 1 },
   { name: 'restarts sum over slots', metric: 'propane_worker_restarts_total', labels: {}, type: 'counter', want: 3 },
   { name: 'reloads are counted by outcome', metric: 'propane_reloads_total', labels: { outcome: 'refused' }, type: 'counter', want: 2 },

@@ -10,7 +10,8 @@ function report(ok: number, busy = 0, latencyCount = ok): WorkerStats {
     rss_bytes: 1,
     requests: { '1xx': 0, '2xx': ok, '3xx': 0, '4xx': 0, '5xx': 0 },
     rejected: { http_session_limit: busy, websocket_session_limit: 0 },
-    timeouts: { header: 0, body: 0, idle: 0, write: 0, pong: 0 },
+    timeouts: { header: 0, body: 0, idle: 0, write: 0, pong: 0, handshake: 0 },
+    tls_handshake_failures: { protocol: 0, no_client_certificate: 0, bad_client_certificate: 0, other: 0 },
     latency: { bucket_counts: LATENCY_BUCKETS_SECONDS.map(() => latencyCount), sum_seconds: latencyCount / 1000, count: latencyCount },
   };
 }

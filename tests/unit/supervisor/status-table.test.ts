@@ -7,7 +7,16 @@ const worker = (over: Partial<WorkerStatus>): WorkerStatus => ({
   sessions: { http: 3, websocket: 1 }, sessions_stale: false, event_loop_lag_ms: 0.4, rss_bytes: 52_428_800, hung_kills: 0, next_respawn_at: null, ...over,
 });
 
-function status(workers: WorkerStatus[], reload: StatusPayload['reload'], supervisor: Partial<StatusPayload['supervisor']> = {}): StatusPayload {
+const NO_TLS: StatusPayload['tls'] = { enabled: false, certificates: [] };
+const TLS: StatusPayload['tls'] = {
+  enabled: true,
+  certificates: [
+    { server_name: null, subject: 'CN=localhost, O=Propane', sans: ['DNS:localhost'], not_after: '2027-11-29T08:07:58.000Z', fingerprint_sha256: 'AB:CD' },
+    { server_name: 'alpha.test', subject: 'CN=alpha.test', sans: ['DNS:alpha.test'], not_after: '2026-06-01T00:00:00.000Z', fingerprint_sha256: 'EF:01' },
+  ],
+};
+
+function status(workers: WorkerStatus[], reload: StatusPayload['reload'], supervisor: Partial<StatusPayload['supervisor']> = {}, tls = NO_TLS): StatusPayload {
   return {
     schema_version: 1,
     supervisor: { pid: 4100, version: '0.1.0', state: 'running', started_at: '2026-01-01T00:00:00.000Z', uptime_seconds: 12.5, rss_bytes: 41_943_040, scheduling_policy: 'none', node_version: 'v24.22.3', tcp_migrate_req: 0, ...supervisor },
@@ -16,6 +25,7 @@ function status(workers: WorkerStatus[], reload: StatusPayload['reload'], superv
     totals: { sessions: { http: 3, websocket: 1 }, limits: { http: 256, websocket: 64 }, leased: { http: 16, websocket: 4 }, rejected: { http_session_limit: 7, websocket_session_limit: 0 }, hung_kills: 1 },
     cluster: { enabled: false, name: 'default', node_id: 'web-1', observed_nodes: 1, expected_nodes: 1, quorum: { status: 'single_node', met: true }, generation: 3, membership_source: 'static_config' },
     reload,
+    tls,
   };
 }
 
@@ -30,6 +40,8 @@ for (const c of [
   { name: 'node totals against the limits with rejections', s: status([worker({})], idle), want: /^sessions  http 3\/256  websocket 1\/64  rejected http 7  websocket 0$/m },
   { name: 'the ledger line shows leases and hung kills', s: status([worker({})], idle), want: /^ledger    leased http 16  websocket 4  hung kills 1$/m },
   { name: 'the quorum line', s: status([worker({})], idle), want: /^cluster   default  node web-1  quorum single_node \(met\)  observed 1\/1  source static_config$/m },
+  { name: 'TLS off', s: status([worker({})], idle), want: /^tls       off$/m },
+  { name: 'TLS on lists each certificate with its server name, subject and expiry', s: status([worker({})], idle, {}, TLS), want: /^tls       default CN=localhost, O=Propane until 2027-11-29T08:07:58\.000Z; alpha\.test CN=alpha\.test until 2026-06-01T00:00:00\.000Z$/m },
   { name: 'the runtime line shows the Node.js version and net.ipv4.tcp_migrate_req', s: status([worker({})], idle), want: /^runtime   node v24\.22\.3  tcp_migrate_req 0$/m },
   { name: 'the header names the reuse_port policy', s: status([worker({})], idle, { scheduling_policy: 'reuse_port' }), want: /  scheduling reuse_port$/m },
   { name: 'where the sysctl does not exist, tcp_migrate_req shows -', s: status([worker({})], idle, { tcp_migrate_req: null }), want: /^runtime   node v24\.22\.3  tcp_migrate_req -$/m },

@@ -33,6 +33,8 @@ const rows: Array<{ name: string; conn: () => Conn; now: number; want: string | 
   { name: 'a body still dribbling after a finished answer is left alone before body ms', conn: () => conn({ bytesRead: 10 }, { req: req(false), res: res(true, true), reqStartedAt: 0 }), now: 1_999, want: null },
   { name: 'upgraded connections belong to the WebSocket hub', conn: () => conn({}, { upgraded: true }), now: 60_000, want: null },
   { name: 'closed connections are skipped', conn: () => conn({}, { closed: true }), now: 60_000, want: null },
+  { name: 'a TLS handshake in progress is left to the handshake timeout, however long silent', conn: () => conn({}, { handshaking: true }), now: 60_000, want: null },
+  { name: 'handshake bytes on the raw socket do not start the header clock', conn: () => conn({ bytesRead: 517 }, { handshaking: true, headerStartedAt: 0 }), now: 60_000, want: null },
   {
     name: 'a write stalled for write ms is cut without a 408',
     conn: () => conn({ bytesWritten: 100, writableLength: 50 }, { req: req(true), res: res(true), writeStalledSince: 1, bytesWrittenAtCheck: 100, writableLengthAtCheck: 50 }),
