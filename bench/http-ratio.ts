@@ -85,7 +85,7 @@ async function main(): Promise<void> {
         servers.bare = await startBaseline(workers, policy);
         servers.propane = await startPropane(workers, policy, propaneConfig ? ['--config', propaneConfig] : [], 'default');
         servers.quiet = await startPropane(workers, policy, ['--config', quietFile], 'identity+trace off');
-        servers.same = await startBaseline(workers, policy, await addedHeaders(servers.bare, servers.propane));
+        servers.same = await startBaseline(workers, policy, { headers: await addedHeaders(servers.bare, servers.propane) });
         bytes[policy] = await checkSameBytes(servers.same, servers.propane);
         for (const mode of modes) {
           // Warm every server (JIT, connection pools) before anything is recorded.

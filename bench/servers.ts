@@ -9,11 +9,12 @@ import { freePort } from '../tests/helpers/ports.js';
 import { killOnExit } from '../tests/helpers/processes.js';
 import { sleep } from '../tests/helpers/wait.js';
 
-export type Policy = 'round_robin' | 'none';
+export type Policy = 'round_robin' | 'none' | 'reuse_port';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const CLI = join(here, '../supervisor/cli.js');
 export const HELLO_APP = join(here, 'hello-app.js');
+export const HELLO_WEBSOCKET_APP = join(here, 'hello-websocket-app.js');
 const BASELINE = join(here, 'baseline-cluster.js');
 
 /** A server the benchmark started; `stop()` ends it and everything it forked. */
@@ -75,21 +76,30 @@ export function waitForLine(child: ChildProcess, pred: (line: string) => boolean
   });
 }
 
-/** Plain node:cluster; with `sameBytesHeaders`, its handler also writes those headers (bench/baseline-cluster.ts). */
-export async function startBaseline(workers: number, policy: Policy, sameBytesHeaders?: Readonly<Record<string, string>>): Promise<Running> {
+/** What bench/baseline-cluster.ts serves beyond the bare handler. */
+export interface BaselineOptions {
+  /** Its handler also writes these headers: the same bytes as propane. */
+  headers?: Readonly<Record<string, string>>;
+  /** Each worker's server.maxConnections: connections past it are dropped at accept. */
+  maxConnections?: number;
+  /** HTTPS with these PEM files. */
+  tls?: { cert: string; key: string };
+}
+
+/** Plain node:cluster (bench/baseline-cluster.ts). */
+export async function startBaseline(workers: number, policy: Policy, options: BaselineOptions = {}, label = options.headers ? 'same bytes' : ''): Promise<Running> {
   const port = await freePort();
-  const extra = sameBytesHeaders ? [JSON.stringify({ headers: sameBytesHeaders })] : [];
-  const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run = track(child, `node:cluster${sameBytesHeaders ? ' same bytes' : ''} ${policy}`, port);
+  const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = track(child, `node:cluster${label ? ` ${label}` : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
   return run;
 }
 
-export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], label = ''): Promise<Running> {
+export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], label = '', env: Record<string, string> = {}, app = HELLO_APP): Promise<Running> {
   const port = await freePort();
   const statusSocket = join(tmpdir(), `propane-bench-${process.pid}-${port}.sock`);
-  const args = [CLI, 'start', HELLO_APP, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir() });
+  const args = [CLI, 'start', app, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir(), env: { ...process.env, ...env } });
   const run = track(child, `propane${label ? ` ${label}` : ''} ${policy}`, port, statusSocket);
   const deadline = Date.now() + 30_000;
   for (;;) {
