@@ -1,16 +1,13 @@
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { PropaneRequestContext } from '../contracts/app.js';
 import { logEvent, type Logger } from '../shared/log.js';
-import { createServer as createHttpServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 import type { ClusterView } from './cluster-view.js';
-import { connOf, type Conn } from './connection.js';
-import { BUSY_BODY, endWithRawResponse, LINGER_MS } from './raw-responses.js';
+import type { Conn } from './connection.js';
+import { BUSY_BODY, httpDate, LINGER_MS } from './raw-responses.js';
+import { echoedHeaders, headEnd, MAX_REFUSED_HEAD_BYTES } from './refused-head.js';
 import { identify, logFields, responseHeaderPairs, type IdentityHeaderSettings } from './request-identity.js';
 import type { RejectReason, WorkerCounters } from './stats.js';
-import { NODE_HTTP_TIMEOUTS_OFF } from './timeout-sweeper.js';
 
 export interface SessionRefusalDeps {
   view: ClusterView;
@@ -28,29 +25,29 @@ export interface RefusalHandshake {
 
 /**
  * Sessions over the node-wide limit get the 503 of docs/session-limits.md
- * ("The refused session"), and no app code runs: a refused connection goes
- * to a second HTTP server that answers whatever request comes; a refused
- * WebSocket upgrade gets the same bytes on its raw socket. Every refusal is
- * counted; the log gets one `backpressure` line per reason per window,
- * carrying the ids of the refused request once it is parsed (none when the
- * client closes or times out without sending one).
+ * ("The refused session"), and no app code runs. A refused connection's
+ * head is read just far enough to answer (refused-head.ts: no HTTP parser);
+ * a refused WebSocket upgrade gets the same bytes on its socket. Then the
+ * connection lingers, its further bytes discarded, until the client closes
+ * or its time is up; those times are checked by the timeout sweep (`expire`),
+ * so a refusal sets no timer of its own. Every refusal is counted; the log
+ * gets one `backpressure` line per reason per window, carrying the ids of
+ * the refused request once its head is read (none when the client closes or
+ * times out without sending one).
  */
 export class SessionRefusal {
-  readonly #server: HttpServer;
-  readonly #headerTimeoutMs: number;
-  readonly #lifetimeMs: number;
+  readonly #headMs: number;
   readonly #deps: SessionRefusalDeps;
   readonly #rateLimit = new RateLimitedLog(5000);
-  /** Lines admitted by the rate limit for a refused connection whose request is not parsed yet. */
+  /** Lines admitted by the rate limit for a refused connection whose head is not read yet. */
   readonly #pending = new WeakMap<Conn, BackpressureLine>();
+  /** Refused connections still open, and when each is cut (performance.now() ms). */
+  readonly #deadlines = new Map<Conn, number>();
 
-  /** `handshakeMs`: how long a refused TLS handshake may take (0 without TLS). */
+  /** `handshakeMs`: how long a refused TLS handshake may take (0 without TLS); then the head has `headerTimeoutMs`. */
   constructor(headerTimeoutMs: number, handshakeMs: number, deps: SessionRefusalDeps) {
-    this.#headerTimeoutMs = headerTimeoutMs;
-    this.#lifetimeMs = handshakeMs + headerTimeoutMs + LINGER_MS;
+    this.#headMs = handshakeMs + headerTimeoutMs;
     this.#deps = deps;
-    this.#server = createHttpServer({ ...NODE_HTTP_TIMEOUTS_OFF, headersTimeout: headerTimeoutMs, requestTimeout: headerTimeoutMs }, (req, res) => this.#answer(req, res));
-    this.#server.on('clientError', (_err: Error, socket: Duplex) => socket.destroy());
   }
 
   /**
@@ -61,20 +58,13 @@ export class SessionRefusal {
   refuseConnection(conn: Conn, tls: RefusalHandshake | null): void {
     const line = this.#count('http_session_limit');
     if (conn.closed) return this.#log(line, undefined);
-    // This server's own header timeout is never checked (connectionsCheckingInterval is off), and a refused
-    // socket is not in the sweep: bound its whole life here, so a silent or trickling client cannot pin it.
-    const raw = conn.raw;
     if (line !== null) this.#pending.set(conn, line);
-    const timer = setTimeout(() => raw.destroy(), this.#lifetimeMs);
-    raw.once('close', () => {
-      clearTimeout(timer);
-      this.#logPending(conn, undefined);
-    });
-    const serve = (socket: Socket): void => void this.#server.emit('connection', socket);
+    this.#lingerUntil(conn, this.#headMs);
+    const raw = conn.raw;
     if (tls === null) {
-      serve(raw);
+      this.#readHead(conn, raw);
       raw.resume();
-    } else if (!tls.handshakeRefused(conn, serve)) {
+    } else if (!tls.handshakeRefused(conn, (secure) => this.#readHead(conn, secure))) {
       raw.destroy();
     }
   }
@@ -83,21 +73,58 @@ export class SessionRefusal {
   refuseUpgrade(conn: Conn, context: PropaneRequestContext): void {
     this.#log(this.#count('websocket_session_limit'), context);
     if (conn.closed) return;
-    endWithRawResponse(conn.socket, '503 Service Unavailable', BUSY_BODY, this.#busyHeaderPairs('websocket_session_limit', context));
+    this.#answer(conn, conn.socket, 'websocket_session_limit', context);
   }
 
-  #answer(req: IncomingMessage, res: ServerResponse): void {
-    const context = identify(req.headers);
-    const conn = connOf(req.socket);
-    if (conn) this.#logPending(conn, context);
-    res.shouldKeepAlive = false;
-    const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(BUSY_BODY.length), ...Object.fromEntries(this.#busyHeaderPairs('http_session_limit', context)) };
-    res.writeHead(503, headers).end(BUSY_BODY);
-    res.socket?.setTimeout(LINGER_MS, () => res.socket?.destroy());
+  /** The sweep's share: cuts the refused connections whose time is up. */
+  expire(now: number): void {
+    for (const [conn, deadline] of this.#deadlines) if (now >= deadline) conn.raw.destroy();
   }
 
-  #busyHeaderPairs(reason: RejectReason, context: PropaneRequestContext): Array<readonly [string, string]> {
-    return [['Retry-After', '1'], ['X-Arlen-Backpressure-Reason', reason], ...responseHeaderPairs(context, this.#deps.identityHeaders), ...this.#deps.view.headers];
+  #readHead(conn: Conn, socket: Socket): void {
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      const searched = head.length;
+      head += chunk.toString('latin1');
+      const end = headEnd(head, searched);
+      if (end < 0) {
+        if (head.length > MAX_REFUSED_HEAD_BYTES) socket.destroy();
+        return;
+      }
+      socket.off('data', onData);
+      socket.on('data', discard);
+      const on = this.#deps.identityHeaders;
+      const pending = this.#pending.get(conn);
+      const context = on.identity || on.trace || pending ? identify(echoedHeaders(head.slice(0, end))) : undefined;
+      if (pending) {
+        this.#pending.delete(conn);
+        this.#log(pending, context);
+      }
+      this.#answer(conn, socket, 'http_session_limit', context);
+    };
+    socket.on('data', onData);
+  }
+
+  /** Writes the 503 and ends; the client has LINGER_MS to close its side before it is cut. */
+  #answer(conn: Conn, socket: Socket, reason: RejectReason, context: PropaneRequestContext | undefined): void {
+    let head = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BUSY_BODY.length}\r\nRetry-After: 1\r\nX-Arlen-Backpressure-Reason: ${reason}\r\n`;
+    if (context) for (const [name, value] of responseHeaderPairs(context, this.#deps.identityHeaders)) head += `${name}: ${value}\r\n`;
+    for (const [name, value] of this.#deps.view.headers) head += `${name}: ${value}\r\n`;
+    socket.end(`${head}Date: ${httpDate()}\r\nConnection: close\r\n\r\n${BUSY_BODY}`);
+    this.#lingerUntil(conn, LINGER_MS);
+  }
+
+  #lingerUntil(conn: Conn, ms: number): void {
+    if (!this.#deadlines.has(conn)) conn.raw.once('close', () => this.#closed(conn));
+    this.#deadlines.set(conn, performance.now() + ms);
+  }
+
+  #closed(conn: Conn): void {
+    this.#deadlines.delete(conn);
+    const line = this.#pending.get(conn);
+    if (line === undefined) return;
+    this.#pending.delete(conn);
+    this.#log(line, undefined);
   }
 
   /** Counts a refusal; returns the log line when the rate limit lets one through, else null. */
@@ -107,14 +134,10 @@ export class SessionRefusal {
     return suppressed >= 0 ? { reason, suppressed_since_last: suppressed, rejected_total: total } : null;
   }
 
-  #logPending(conn: Conn, context: PropaneRequestContext | undefined): void {
-    const line = this.#pending.get(conn);
-    if (line === undefined) return;
-    this.#pending.delete(conn);
-    this.#log(line, context);
-  }
-
   #log(line: BackpressureLine | null, context: PropaneRequestContext | undefined): void {
     if (line !== null) logEvent(this.#deps.log, 'warn', 'backpressure', { ...line, ...logFields(context) }, 'session refused: node-wide limit reached');
   }
 }
+
+/** What a refused client sends after its head (a body, pipelined requests) is read and dropped, so its close is no reset. */
+function discard(): void {}

@@ -1,0 +1,108 @@
+import { connect, type Socket } from 'node:net';
+import t from 'tap';
+import { isCompleteResponse, parseRawResponse, rawGet, statusOf } from '../helpers/http.js';
+import { withLoadLock } from '../helpers/load-lock.js';
+import { startPropane } from '../helpers/propane.js';
+import { closeAll, openSession } from '../helpers/sessions.js';
+import { sleep } from '../helpers/wait.js';
+
+const LIMIT = 8;
+const FLOOD = 40;
+const ATTEMPTS = 2500;
+
+/**
+ * One refused client as an operator's would be: connect, send a request
+ * with an id, read to the close. Anything but the exact 503 with that id,
+ * closed by the server without a reset, is reported.
+ */
+function refusedClient(port: number, i: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    let error = '';
+    const timer = setTimeout(() => socket.destroy(new Error('no close within 20 s')), 20_000);
+    socket.on('connect', () => socket.write(`GET /flood HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: flood-${i}\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.on('error', (err) => (error = err.message));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const r = parseRawResponse(text);
+      const exact =
+        r.status === 503 &&
+        r.body === 'server busy\n' &&
+        r.headers['retry-after'] === '1' &&
+        r.headers['connection'] === 'close' &&
+        r.headers['x-arlen-backpressure-reason'] === 'http_session_limit' &&
+        r.headers['x-request-id'] === `flood-${i}` &&
+        r.headers['x-correlation-id'] === `flood-${i}`;
+      resolve(exact && !error ? '' : `${error || 'closed'} after ${JSON.stringify(text.slice(0, 200))}`);
+    });
+  });
+}
+
+t.test(`${FLOOD} clients flood a full node of limit ${LIMIT}: every refusal is the exact 503, never a reset; the admitted see no error; the count never passes the limit; the full limit admits again after`, async (t) => {
+  const node = await startPropane(t, { workers: 2, args: ['--max-http-sessions', String(LIMIT)] });
+  const admitted: Socket[] = [];
+  t.teardown(() => closeAll(admitted));
+  for (let i = 0; i < LIMIT; i++) {
+    const s = await openSession(node.port);
+    admitted.push(s.socket);
+    t.equal(s.status, 200, `admitted session ${i + 1}`);
+  }
+
+  const wrong: string[] = [];
+  let refusals = 0;
+  let admittedRequests = 0;
+  const admittedErrors: string[] = [];
+  let maxLeased = 0;
+  let maxSessions = 0;
+  await withLoadLock(async () => {
+    let running = true;
+    let next = 0;
+    const sampler = (async () => {
+      while (running) {
+        const s = await node.status();
+        maxLeased = Math.max(maxLeased, s.totals.leased.http);
+        maxSessions = Math.max(maxSessions, s.totals.sessions.http);
+        await sleep(20);
+      }
+    })();
+    // The admitted clients keep requesting on their sessions all through the flood.
+    const keepAlive = admitted.map(async (socket) => {
+      while (running) {
+        const answer = await rawGet(socket, '/');
+        if (statusOf(answer) === 200 && isCompleteResponse(answer)) admittedRequests++;
+        else if (admittedErrors.length < 5) admittedErrors.push(JSON.stringify(answer.slice(0, 200)));
+        if (socket.destroyed) break;
+      }
+    });
+    await Promise.all(
+      Array.from({ length: FLOOD }, async () => {
+        while (next < ATTEMPTS) {
+          const problem = await refusedClient(node.port, next++);
+          refusals++;
+          if (problem && wrong.length < 5) wrong.push(problem);
+        }
+      }),
+    );
+    running = false;
+    await Promise.all([sampler, ...keepAlive]);
+  });
+
+  t.equal(refusals, ATTEMPTS);
+  t.same(wrong, [], 'every flood client got the exact 503 with its own id, and a clean close');
+  t.same(admittedErrors, [], `the admitted clients saw no error (${admittedRequests} requests answered 200)`);
+  t.ok(admittedRequests > 0, 'and were served during the flood');
+  t.ok(maxLeased <= LIMIT && maxSessions <= LIMIT, `totals.leased.http and totals.sessions.http never passed ${LIMIT} (max ${maxLeased}, ${maxSessions})`);
+  const counted = await node.waitForStatus((s) => s.totals.rejected.http_session_limit === ATTEMPTS);
+  t.equal(counted.totals.rejected.http_session_limit, ATTEMPTS, '/status counted every refusal');
+
+  closeAll(admitted.splice(0));
+  await node.waitForStatus((s) => s.totals.sessions.http === 0);
+  const again = await Promise.all(Array.from({ length: LIMIT }, () => openSession(node.port)));
+  admitted.push(...again.map((s) => s.socket));
+  t.same(again.map((s) => s.status), Array(LIMIT).fill(200), `once the flood stopped and the sessions closed, ${LIMIT} new ones are admitted at once`);
+  const over = await openSession(node.port);
+  over.socket.destroy();
+  t.equal(over.status, 503, 'and one more is refused');
+});
