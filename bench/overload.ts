@@ -105,7 +105,7 @@ function report(sides: Side[]): string {
   const lines = [
     `${workers} workers, ${policy}${tls ? ', TLS' : ''}, limit ${limit} ${websocket ? 'WebSocket' : 'HTTP'} sessions; admitted: wrk -t1 -c${limit} keep-alive${websocket ? ` beside ${limit} open WebSockets` : ''}, alone and beside a flood of ${flood * limit} ${what} (${flood + 1}x the limit); open-loop probe: one fresh connection every ${values['probe-every']} ms; ${rounds} interleaved rounds, medians`,
     '',
-    '| server | admitted alone req/s | under the flood req/s | **kept** | admitted p99 alone / flood ms | admitted non-2xx + errors | flood answers/s | refused: **503 p50 / p99** (probe) | probe: dropped / other |',
+    '| server | admitted alone req/s | under the flood req/s | **kept** | admitted p99 alone / flood ms | admitted non-2xx + errors | flood refusals/s (503s + drops) | refused: **503 p50 / p99** (probe) | probe: dropped / other |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of sides) {
@@ -114,7 +114,7 @@ function report(sides: Side[]): string {
     const answered = lat.length > 0 ? `${percentile(lat, 50).toFixed(2)} / **${percentile(lat, 99).toFixed(2)}** ms (${lat.length})` : '—';
     const bad = [...s.alone, ...s.held].reduce((n, r) => n + r.non2xx + r.socketErrors, 0);
     lines.push(
-      `| ${s.server.name} | ${m(s.alone, (r) => r.requestsPerSec).toFixed(0)} | ${m(s.held, (r) => r.requestsPerSec).toFixed(0)} | **${kept.toFixed(3)}** | ${m(s.alone, (r) => r.latencyMs.p99).toFixed(2)} / ${m(s.held, (r) => r.latencyMs.p99).toFixed(2)} | ${bad} | ${m(s.flood, (r) => r.requestsPerSec).toFixed(0)} | ${answered} | ${s.probe.dropped} / ${s.probe.other} |`,
+      `| ${s.server.name} | ${m(s.alone, (r) => r.requestsPerSec).toFixed(0)} | ${m(s.held, (r) => r.requestsPerSec).toFixed(0)} | **${kept.toFixed(3)}** | ${m(s.alone, (r) => r.latencyMs.p99).toFixed(2)} / ${m(s.held, (r) => r.latencyMs.p99).toFixed(2)} | ${bad} | ${m(s.flood, (r) => (r.non2xx + r.socketErrors) / durationSeconds).toFixed(0)} | ${answered} | ${s.probe.dropped} / ${s.probe.other} |`,
     );
   }
   const json = sides.map((s) => ({ server: s.server.name, alone: s.alone, held: s.held, flood: s.flood, probe: { count: s.probe.latencies.length, p50: percentile(s.probe.latencies, 50), p99: percentile(s.probe.latencies, 99), dropped: s.probe.dropped, other: s.probe.other } }));
