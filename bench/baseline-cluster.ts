@@ -30,8 +30,9 @@ if (cluster.isPrimary) {
   cluster.schedulingPolicy = policy === 'round_robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   let listening = 0;
   for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.on('listening', () => {
-    if (++listening === workers) process.stdout.write('ready\n');
+  // Each worker says so itself: a reuse_port listen is the worker's own, so cluster emits no 'listening' for it.
+  cluster.on('message', (_worker, msg) => {
+    if (msg === 'listening' && ++listening === workers) process.stdout.write('ready\n');
   });
   const stop = (): void => {
     for (const w of Object.values(cluster.workers ?? {})) w?.kill();
@@ -46,6 +47,6 @@ if (cluster.isPrimary) {
   if (options.headers) server.keepAliveTimeout = 0;
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   const reusePort = policy === 'reuse_port' ? { reusePort: true, exclusive: true } : {};
-  server.listen({ port, host: '127.0.0.1', ...reusePort } as ListenOptions);
+  server.listen({ port, host: '127.0.0.1', ...reusePort } as ListenOptions, () => process.send?.('listening'));
   process.on('disconnect', () => process.exit(0));
 }

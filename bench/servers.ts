@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callStatusSocket } from '../supervisor/status-client.js';
-import { freePort } from '../tests/helpers/ports.js';
+import { freePort, isPortFree } from '../tests/helpers/ports.js';
 import { killOnExit } from '../tests/helpers/processes.js';
 import { sleep } from '../tests/helpers/wait.js';
 
@@ -76,6 +76,20 @@ export function waitForLine(child: ChildProcess, pred: (line: string) => boolean
   });
 }
 
+/**
+ * A port for a server under `policy`. Under reuse_port one outside Linux's
+ * ephemeral range (32768-60999): an SO_REUSEPORT bind conflicts with a client
+ * socket that took the same local port from that range, which the load
+ * generators' connection churn makes likely (EADDRINUSE at start).
+ */
+async function benchPort(policy: Policy): Promise<number> {
+  if (policy !== 'reuse_port') return freePort();
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await isPortFree(port)) return port;
+  }
+}
+
 /** What bench/baseline-cluster.ts serves beyond the bare handler. */
 export interface BaselineOptions {
   /** Its handler also writes these headers: the same bytes as propane. */
@@ -88,7 +102,7 @@ export interface BaselineOptions {
 
 /** Plain node:cluster (bench/baseline-cluster.ts). */
 export async function startBaseline(workers: number, policy: Policy, options: BaselineOptions = {}, label = options.headers ? 'same bytes' : ''): Promise<Running> {
-  const port = await freePort();
+  const port = await benchPort(policy);
   const child = spawn(process.execPath, [BASELINE, String(port), String(workers), policy, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const run = track(child, `node:cluster${label ? ` ${label}` : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
@@ -96,7 +110,7 @@ export async function startBaseline(workers: number, policy: Policy, options: Ba
 }
 
 export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], label = '', env: Record<string, string> = {}, app = HELLO_APP): Promise<Running> {
-  const port = await freePort();
+  const port = await benchPort(policy);
   const statusSocket = join(tmpdir(), `propane-bench-${process.pid}-${port}.sock`);
   const args = [CLI, 'start', app, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir(), env: { ...process.env, ...env } });
