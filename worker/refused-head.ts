@@ -29,13 +29,17 @@ export function headEnd(text: string, from = 0): number {
   return -1;
 }
 
-/**
- * The echoed headers of a head, as node:http hands them to a request: names
- * without regard to case, values without surrounding blanks, repeats joined
- * with ", " (which makes a repeated traceparent invalid, as it must be).
- */
-export function echoedHeaders(head: string): IncomingHttpHeaders {
-  const headers: Record<string, string> = {};
+/** What the answer needs from a refused request's head. */
+export interface RefusedHead {
+  /** The echoed headers, as node:http hands them to a request: names without regard to case, values without surrounding blanks, repeats joined with ", " (which makes a repeated traceparent invalid, as it must be). */
+  echoed: IncomingHttpHeaders;
+  /** A body follows (a Content-Length other than 0, or a Transfer-Encoding): its bytes are still to come. */
+  announcesBody: boolean;
+}
+
+export function scanHead(head: string): RefusedHead {
+  const echoed: Record<string, string> = {};
+  let announcesBody = false;
   let start = head.indexOf('\n') + 1;
   while (start > 0 && start < head.length) {
     const next = head.indexOf('\n', start);
@@ -43,12 +47,11 @@ export function echoedHeaders(head: string): IncomingHttpHeaders {
     const colon = head.indexOf(':', start);
     if (colon > start && colon < end) {
       const name = head.slice(start, colon).toLowerCase();
-      if (ECHOED.has(name)) {
-        const value = head.slice(colon + 1, end).replace(/^[ \t]+|[ \t\r]+$/g, '');
-        headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-      }
+      const value = (): string => head.slice(colon + 1, end).replace(/^[ \t]+|[ \t\r]+$/g, '');
+      if (ECHOED.has(name)) echoed[name] = name in echoed ? `${echoed[name]}, ${value()}` : value();
+      else if (name === 'transfer-encoding' || (name === 'content-length' && value() !== '0')) announcesBody = true;
     }
     start = end + 1;
   }
-  return headers;
+  return { echoed, announcesBody };
 }

@@ -5,7 +5,7 @@ import { RateLimitedLog } from '../shared/rate-limited-log.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Conn } from './connection.js';
 import { BUSY_BODY, httpDate, LINGER_MS } from './raw-responses.js';
-import { echoedHeaders, headEnd, MAX_REFUSED_HEAD_BYTES } from './refused-head.js';
+import { headEnd, MAX_REFUSED_HEAD_BYTES, scanHead } from './refused-head.js';
 import { identify, logFields, responseHeaderPairs, type IdentityHeaderSettings } from './request-identity.js';
 import type { RejectReason, WorkerCounters } from './stats.js';
 
@@ -27,9 +27,10 @@ export interface RefusalHandshake {
  * Sessions over the node-wide limit get the 503 of docs/session-limits.md
  * ("The refused session"), and no app code runs. A refused connection's
  * head is read just far enough to answer (refused-head.ts: no HTTP parser);
- * a refused WebSocket upgrade gets the same bytes on its socket. Then the
- * connection lingers, its further bytes discarded, until the client closes
- * or its time is up; those times are checked by the timeout sweep (`expire`),
+ * a refused WebSocket upgrade gets the same bytes on its socket. A client
+ * that sent a bare request is closed right after the answer; one that may
+ * still be sending lingers, its further bytes discarded, until it closes or
+ * its time is up. Those times are checked by the timeout sweep (`expire`),
  * so a refusal sets no timer of its own. Every refusal is counted; the log
  * gets one `backpressure` line per reason per window, carrying the ids of
  * the refused request once its head is read (none when the client closes or
@@ -73,7 +74,7 @@ export class SessionRefusal {
   refuseUpgrade(conn: Conn, context: PropaneRequestContext): void {
     this.#log(this.#count('websocket_session_limit'), context);
     if (conn.closed) return;
-    this.#answer(conn, conn.socket, 'websocket_session_limit', context);
+    this.#endAndLinger(conn, conn.socket, this.#busy('websocket_session_limit', context));
   }
 
   /** The sweep's share: cuts the refused connections whose time is up. */
@@ -93,24 +94,42 @@ export class SessionRefusal {
       }
       socket.off('data', onData);
       socket.on('data', discard);
-      const on = this.#deps.identityHeaders;
-      const pending = this.#pending.get(conn);
-      const context = on.identity || on.trace || pending ? identify(echoedHeaders(head.slice(0, end))) : undefined;
-      if (pending) {
-        this.#pending.delete(conn);
-        this.#log(pending, context);
-      }
-      this.#answer(conn, socket, 'http_session_limit', context);
+      this.#answerHead(conn, socket, head.slice(0, end), end < head.length);
     };
     socket.on('data', onData);
   }
 
-  /** Writes the 503 and ends; the client has LINGER_MS to close its side before it is cut. */
-  #answer(conn: Conn, socket: Socket, reason: RejectReason, context: PropaneRequestContext | undefined): void {
+  /** The head is in (`more`: and bytes past it): log the pending line with its ids, and answer. */
+  #answerHead(conn: Conn, socket: Socket, head: string, more: boolean): void {
+    const { echoed, announcesBody } = scanHead(head);
+    const on = this.#deps.identityHeaders;
+    const pending = this.#pending.get(conn);
+    const context = on.identity || on.trace || pending ? identify(echoed) : undefined;
+    if (pending) {
+      this.#pending.delete(conn);
+      this.#log(pending, context);
+    }
+    const answer = this.#busy('http_session_limit', context);
+    // Over TLS, or with more bytes sent or announced, the client may still be writing: closing now could
+    // reset it, so it lingers. Otherwise all it sent is read: closing right after the write (the kernel
+    // sends the 503, then the FIN) leaves nothing to wait for.
+    if (announcesBody || more || socket !== conn.raw) return this.#endAndLinger(conn, socket, answer);
+    socket.write(answer);
+    if (socket.writableLength === 0) socket.destroy();
+    else this.#endAndLinger(conn, socket, undefined);
+  }
+
+  #busy(reason: RejectReason, context: PropaneRequestContext | undefined): string {
     let head = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BUSY_BODY.length}\r\nRetry-After: 1\r\nX-Arlen-Backpressure-Reason: ${reason}\r\n`;
     if (context) for (const [name, value] of responseHeaderPairs(context, this.#deps.identityHeaders)) head += `${name}: ${value}\r\n`;
     for (const [name, value] of this.#deps.view.headers) head += `${name}: ${value}\r\n`;
-    socket.end(`${head}Date: ${httpDate()}\r\nConnection: close\r\n\r\n${BUSY_BODY}`);
+    return `${head}Date: ${httpDate()}\r\nConnection: close\r\n\r\n${BUSY_BODY}`;
+  }
+
+  /** Ends with `answer` (if not written yet); what the client still sends is dropped, and it has LINGER_MS to close its side before it is cut. */
+  #endAndLinger(conn: Conn, socket: Socket, answer: string | undefined): void {
+    if (answer === undefined) socket.end();
+    else socket.end(answer);
     this.#lingerUntil(conn, LINGER_MS);
   }
 

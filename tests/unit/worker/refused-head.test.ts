@@ -1,7 +1,9 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import t from 'tap';
-import { echoedHeaders, headEnd } from '../../../worker/refused-head.js';
+import { headEnd, scanHead } from '../../../worker/refused-head.js';
+
+const echoedHeaders = (head: string): unknown => scanHead(head).echoed;
 
 t.test('headEnd finds the blank line that ends a head, across chunk boundaries', async (t) => {
   const head = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
@@ -32,6 +34,17 @@ const heads = [
 t.test('echoedHeaders reads the request-identity and trace headers', async (t) => {
   for (const c of heads) t.test(c.name, async (t) => t.same(echoedHeaders(c.head), c.want));
   t.test('bare LF lines', async (t) => t.same(echoedHeaders('GET / HTTP/1.1\nHost: x\nx-request-id: lf\n\n'), { 'x-request-id': 'lf' }));
+});
+
+t.test('a body is announced by a Content-Length other than 0 or by a Transfer-Encoding', async (t) => {
+  for (const [head, body] of [
+    ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', false],
+    ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', false],
+    ['POST / HTTP/1.1\r\nHost: x\r\ncontent-length:  12 \r\n\r\n', true],
+    ['POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n', true],
+  ] as const) {
+    t.equal(scanHead(head).announcesBody, body, JSON.stringify(head));
+  }
 });
 
 t.test('and reads them as node:http does', async (t) => {
