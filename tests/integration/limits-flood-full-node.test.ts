@@ -44,12 +44,6 @@ t.test(`${FLOOD} clients flood a full node of limit ${LIMIT}: every refusal is t
   const node = await startPropane(t, { workers: 2, args: ['--max-http-sessions', String(LIMIT)] });
   const admitted: Socket[] = [];
   t.teardown(() => closeAll(admitted));
-  for (let i = 0; i < LIMIT; i++) {
-    const s = await openSession(node.port);
-    admitted.push(s.socket);
-    t.equal(s.status, 200, `admitted session ${i + 1}`);
-  }
-
   const wrong: string[] = [];
   let refusals = 0;
   let admittedRequests = 0;
@@ -57,6 +51,12 @@ t.test(`${FLOOD} clients flood a full node of limit ${LIMIT}: every refusal is t
   let maxLeased = 0;
   let maxSessions = 0;
   await withLoadLock(async () => {
+    // Opened once the lock is held: waiting for it, they would reach the idle timeout.
+    for (let i = 0; i < LIMIT; i++) {
+      const s = await openSession(node.port);
+      admitted.push(s.socket);
+      t.equal(s.status, 200, `admitted session ${i + 1}`);
+    }
     let running = true;
     let next = 0;
     const sampler = (async () => {
