@@ -93,7 +93,6 @@ export class SessionRefusal {
         return;
       }
       socket.off('data', onData);
-      socket.on('data', discard);
       this.#answerHead(conn, socket, head.slice(0, end), end < head.length);
     };
     socket.on('data', onData);
@@ -126,10 +125,15 @@ export class SessionRefusal {
     return `${head}Date: ${httpDate()}\r\nConnection: close\r\n\r\n${BUSY_BODY}`;
   }
 
-  /** Ends with `answer` (if not written yet); what the client still sends is dropped, and it has LINGER_MS to close its side before it is cut. */
+  /**
+   * Ends with `answer` (if not written yet); the client has LINGER_MS to close its side before it is cut.
+   * What it still sends is read and dropped (a flowing socket with no 'data' listener drops it), so its
+   * close is no reset.
+   */
   #endAndLinger(conn: Conn, socket: Socket, answer: string | undefined): void {
     if (answer === undefined) socket.end();
     else socket.end(answer);
+    socket.resume();
     this.#lingerUntil(conn, LINGER_MS);
   }
 
@@ -157,6 +161,3 @@ export class SessionRefusal {
     if (line !== null) logEvent(this.#deps.log, 'warn', 'backpressure', { ...line, ...logFields(context) }, 'session refused: node-wide limit reached');
   }
 }
-
-/** What a refused client sends after its head (a body, pipelined requests) is read and dropped, so its close is no reset. */
-function discard(): void {}
