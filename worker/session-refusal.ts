@@ -60,7 +60,7 @@ export class SessionRefusal {
     const line = this.#count('http_session_limit');
     if (conn.closed) return this.#log(line, undefined);
     if (line !== null) this.#pending.set(conn, line);
-    this.#lingerUntil(conn, this.#headMs);
+    this.#cutAfter(conn, this.#headMs);
     const raw = conn.raw;
     if (tls === null) {
       this.#readHead(conn, raw);
@@ -134,10 +134,11 @@ export class SessionRefusal {
     if (answer === undefined) socket.end();
     else socket.end(answer);
     socket.resume();
-    this.#lingerUntil(conn, LINGER_MS);
+    this.#cutAfter(conn, LINGER_MS);
   }
 
-  #lingerUntil(conn: Conn, ms: number): void {
+  /** Sets when the sweep cuts `conn`: its head's deadline, then its linger's. */
+  #cutAfter(conn: Conn, ms: number): void {
     if (!this.#deadlines.has(conn)) conn.raw.once('close', () => this.#closed(conn));
     this.#deadlines.set(conn, performance.now() + ms);
   }
