@@ -70,11 +70,14 @@ export class SessionRefusal {
     }
   }
 
-  /** An upgrade no WebSocket permit was found for; the connection closes, releasing its HTTP permit. */
-  refuseUpgrade(conn: Conn, context: PropaneRequestContext): void {
+  /**
+   * An upgrade no WebSocket permit was found for; the connection closes, releasing its HTTP permit.
+   * `more`: the client sent bytes past the upgrade request.
+   */
+  refuseUpgrade(conn: Conn, context: PropaneRequestContext, more: boolean): void {
     this.#log(this.#count('websocket_session_limit'), context);
     if (conn.closed) return;
-    this.#endAndLinger(conn, conn.socket, this.#busy('websocket_session_limit', context));
+    this.#answer(conn, conn.socket, this.#busy('websocket_session_limit', context), more);
   }
 
   /** The sweep's share: cuts the refused connections whose time is up. */
@@ -108,11 +111,16 @@ export class SessionRefusal {
       this.#pending.delete(conn);
       this.#log(pending, context);
     }
-    const answer = this.#busy('http_session_limit', context);
-    // Over TLS, or with more bytes sent or announced, the client may still be writing: closing now could
-    // reset it, so it lingers. Otherwise all it sent is read: closing right after the write (the kernel
-    // sends the 503, then the FIN) leaves nothing to wait for.
-    if (announcesBody || more || socket !== conn.raw) return this.#endAndLinger(conn, socket, answer);
+    this.#answer(conn, socket, this.#busy('http_session_limit', context), more || announcesBody);
+  }
+
+  /**
+   * Over TLS, or when the client may still be sending (`mayStillSend`), closing now could reset it, so
+   * it lingers. Otherwise all it sent is read: closing right after the write (the kernel sends the
+   * 503, then the FIN) leaves nothing to wait for.
+   */
+  #answer(conn: Conn, socket: Socket, answer: string, mayStillSend: boolean): void {
+    if (mayStillSend || socket !== conn.raw) return this.#endAndLinger(conn, socket, answer);
     socket.write(answer);
     if (socket.writableLength === 0) socket.destroy();
     else this.#endAndLinger(conn, socket, undefined);

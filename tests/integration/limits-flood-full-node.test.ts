@@ -1,27 +1,34 @@
 import { connect, type Socket } from 'node:net';
 import t from 'tap';
+import type WebSocket from 'ws';
 import { isCompleteResponse, parseRawResponse, rawGet, statusOf } from '../helpers/http.js';
 import { withLoadLock } from '../helpers/load-lock.js';
+import { fixtureApp } from '../helpers/paths.js';
 import { startPropane } from '../helpers/propane.js';
 import { closeAll, openSession } from '../helpers/sessions.js';
 import { sleep } from '../helpers/wait.js';
+import { openWebSocket } from '../helpers/websocket.js';
 
 const LIMIT = 8;
 const FLOOD = 40;
 const ATTEMPTS = 2500;
 
+const UPGRADE = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+
 /**
  * One refused client as an operator's would be: connect, send a request
- * with an id, read to the close. Anything but the exact 503 with that id,
- * closed by the server without a reset, is reported.
+ * (a WebSocket upgrade when the reason is websocket_session_limit) with an
+ * id, read to the close. Anything but the exact 503 with that id and
+ * reason, closed by the server without a reset, is reported.
  */
-function refusedClient(port: number, i: number): Promise<string> {
+function refusedClient(port: number, i: number, reason = 'http_session_limit'): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let text = '';
     let error = '';
     const timer = setTimeout(() => socket.destroy(new Error('no close within 20 s')), 20_000);
-    socket.on('connect', () => socket.write(`GET /flood HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: flood-${i}\r\n\r\n`));
+    const upgrade = reason === 'websocket_session_limit' ? UPGRADE : '';
+    socket.on('connect', () => socket.write(`GET /flood HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: flood-${i}\r\n${upgrade}\r\n`));
     socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
     socket.on('error', (err) => (error = err.message));
     socket.on('close', () => {
@@ -32,7 +39,7 @@ function refusedClient(port: number, i: number): Promise<string> {
         r.body === 'server busy\n' &&
         r.headers['retry-after'] === '1' &&
         r.headers['connection'] === 'close' &&
-        r.headers['x-arlen-backpressure-reason'] === 'http_session_limit' &&
+        r.headers['x-arlen-backpressure-reason'] === reason &&
         r.headers['x-request-id'] === `flood-${i}` &&
         r.headers['x-correlation-id'] === `flood-${i}`;
       resolve(exact && !error ? '' : `${error || 'closed'} after ${JSON.stringify(text.slice(0, 200))}`);
@@ -105,4 +112,28 @@ t.test(`${FLOOD} clients flood a full node of limit ${LIMIT}: every refusal is t
   const over = await openSession(node.port);
   over.socket.destroy();
   t.equal(over.status, 503, 'and one more is refused');
+});
+
+t.test(`a flood of WebSocket upgrades past a full WebSocket limit: every one gets the exact websocket_session_limit 503, never a reset, and is counted`, async (t) => {
+  const node = await startPropane(t, { app: fixtureApp('esm-object-with-websocket.js'), workers: 2, args: ['--max-websocket-sessions', '2'] });
+  const sockets: WebSocket[] = [];
+  t.teardown(() => sockets.forEach((ws) => ws.terminate()));
+  const wrong: string[] = [];
+  const attempts = 1000;
+  await withLoadLock(async () => {
+    for (let i = 0; i < 2; i++) sockets.push(await openWebSocket(t, node.port, '/ws'));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < attempts) {
+          const problem = await refusedClient(node.port, next++, 'websocket_session_limit');
+          if (problem && wrong.length < 5) wrong.push(problem);
+        }
+      }),
+    );
+  });
+  t.same(wrong, [], 'every upgrade got the exact 503 with its own id, and a clean close');
+  const counted = await node.waitForStatus((s) => s.totals.rejected.websocket_session_limit === attempts && s.totals.sessions.http === 0);
+  t.same(counted.totals.rejected, { http_session_limit: 0, websocket_session_limit: attempts }, '/status counted every refusal, by its reason');
+  t.same(counted.totals.sessions, { http: 0, websocket: 2 }, 'each refused upgrade gave its HTTP permit back');
 });
