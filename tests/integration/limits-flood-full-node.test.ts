@@ -47,7 +47,7 @@ function refusedClient(port: number, i: number, reason = 'http_session_limit'): 
   });
 }
 
-t.test(`${FLOOD} clients flood a full node of limit ${LIMIT}: every refusal is the exact 503, never a reset; the admitted see no error; the count never passes the limit; the full limit admits again after`, async (t) => {
+t.test('40 clients flood a full node of limit 8: every refusal is the exact 503, never a reset; the admitted see no error; the count never passes the limit; the full limit admits again after', async (t) => {
   const node = await startPropane(t, { workers: 2, args: ['--max-http-sessions', String(LIMIT)] });
   const admitted: Socket[] = [];
   t.teardown(() => closeAll(admitted));
@@ -114,7 +114,7 @@ t.test(`${FLOOD} clients flood a full node of limit ${LIMIT}: every refusal is t
   t.equal(over.status, 503, 'and one more is refused');
 });
 
-t.test(`a flood of WebSocket upgrades past a full WebSocket limit: every one gets the exact websocket_session_limit 503, never a reset, and is counted`, async (t) => {
+t.test('a flood of WebSocket upgrades past a full WebSocket limit: every one gets the exact websocket_session_limit 503, never a reset, and is counted', async (t) => {
   const node = await startPropane(t, { app: fixtureApp('esm-object-with-websocket.js'), workers: 2, args: ['--max-websocket-sessions', '2'] });
   const sockets: WebSocket[] = [];
   t.teardown(() => sockets.forEach((ws) => ws.terminate()));
