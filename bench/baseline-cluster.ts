@@ -17,7 +17,10 @@ import hello, { helloWithHeaders } from './hello-app.js';
  * which the ratio benches check before timing. With `{ "tls": { "cert",
  * "key" } }` (file paths) the workers serve HTTPS with https.createServer,
  * sharing one set of session-ticket keys and a session id context, as
- * propane's workers do, so sessions resume across workers.
+ * propane's workers do, so sessions resume across workers. With
+ * `{ "maxConnections": n }` each worker sets server.maxConnections, so it
+ * drops connections past it at accept: Node's cheapest refusal, with no
+ * answer (bench/overload.ts).
  *
  * Under reuse_port each worker listens with `reusePort: true` (Node.js
  * 22.12+), which node:net turns into an exclusive listen: the worker binds
@@ -27,7 +30,7 @@ import hello, { helloWithHeaders } from './hello-app.js';
  * listen over IPC instead.
  */
 const [port, workers, policy, optionsJson] = [Number(process.argv[2]), Number(process.argv[3] ?? 2), process.argv[4] ?? 'none', process.argv[5]];
-const options = optionsJson === undefined ? {} : (JSON.parse(optionsJson) as { headers?: Record<string, string>; workerPid?: boolean; tls?: { cert: string; key: string } });
+const options = optionsJson === undefined ? {} : (JSON.parse(optionsJson) as { headers?: Record<string, string>; workerPid?: boolean; tls?: { cert: string; key: string }; maxConnections?: number });
 const TICKET_KEYS_ENV = 'BENCH_TICKET_KEYS';
 
 if (cluster.isPrimary) {
@@ -54,6 +57,7 @@ if (cluster.isPrimary) {
     ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), ticketKeys: Buffer.from(process.env[TICKET_KEYS_ENV]!, 'base64'), sessionIdContext: 'bench' }, handler)
     : createServer(handler);
   if (sameBytes) server.keepAliveTimeout = 0;
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   server.listen({ port, host: '127.0.0.1', reusePort: policy === 'reuse_port' }, () => process.send!('listening'));
   process.on('disconnect', () => process.exit(0));
 }

@@ -1,103 +1,124 @@
-import { connect } from 'node:net';
+import WebSocket from 'ws';
 import { withLoadLock } from '../tests/helpers/load-lock.js';
 import { sleep } from '../tests/helpers/wait.js';
 import { benchArgs } from './args.js';
-import { startPropane, type Policy } from './servers.js';
-import { median, percentile, runWrk, type WrkResult } from './wrk.js';
+import { probeRefusals, type ProbeResult } from './refusal-probe.js';
+import { selfSignedCertificate } from './self-signed.js';
+import { HELLO_APP, HELLO_WEBSOCKET_APP, startBaseline, startPropane, type Policy, type Running } from './servers.js';
+import { median, percentile, runWrk, type WrkOptions, type WrkResult } from './wrk.js';
 
 /**
- * A 4x overload of the session limit (docs/session-limits.md): `limit` keep-alive clients hold every permit and
- * measure their throughput and latency, first alone, then while 3 x `limit`
- * more clients (one connection per request) hammer the node and get 503s.
- * The flood's own latencies are the 503 answers' latencies.
+ * Refusals under overload (docs/session-limits.md), side by side with plain
+ * node:cluster whose workers set server.maxConnections = limit / workers:
+ * the cheapest refusal Node has (a drop at accept, no answer). `limit`
+ * keep-alive clients hold every permit; their throughput is measured alone
+ * and while `flood` x `limit` more clients (one connection per request)
+ * hammer the node, and an open-loop probe times single refused connections.
+ * Alone and flooded phases alternate, and so do the two servers, every
+ * round; medians.
  *
- *   node dist/bench/overload.js [--limit 50] [--rounds 3] [--duration 5] [--policy round_robin]
+ * With --websocket the flood is of WebSocket upgrades: `limit` WebSockets
+ * hold every WebSocket permit, the keep-alive clients are admitted HTTP
+ * sessions beside them, and every upgrade gets the websocket_session_limit
+ * 503 (no node:cluster side: it has no WebSocket limit to compare with).
+ *
+ *   node dist/bench/overload.js [--policy none|round_robin|reuse_port] [--tls] [--websocket] [--flood 3] [--limit 50] [--rounds 3] [--duration 5]
  */
-const values = benchArgs({ limit: 50, rounds: 3, duration: 5, policy: 'round_robin', workers: 2 });
-const { limit, rounds } = values;
+const values = benchArgs({ limit: 50, rounds: 3, duration: 5, policy: 'none', workers: 2, flood: 3, tls: false, websocket: false, 'probe-every': 20 });
+const { limit, rounds, workers, flood, tls, websocket } = values;
+const policy = values.policy as Policy;
 const durationSeconds = values.duration;
 
-/**
- * An open-loop probe beside the flood: every `everyMs` one fresh connection
- * sends a GET; the time from connect() to the end of the 503 (the server
- * closes) is one sample. Unlike wrk's closed loop, this is not throttled by
- * the flood's own queue.
- */
-async function probe503(port: number, durationMs: number, everyMs: number): Promise<{ latencies: number[]; other: number }> {
-  const latencies: number[] = [];
-  let other = 0;
-  const pending: Array<Promise<void>> = [];
-  const end = performance.now() + durationMs;
-  while (performance.now() < end) {
-    pending.push(
-      new Promise<void>((resolve) => {
-        const t0 = performance.now();
-        const s = connect({ host: '127.0.0.1', port }, () => s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
-        let text = '';
-        s.on('data', (d: Buffer) => (text += d.toString('latin1')));
-        s.on('error', () => {});
-        s.setTimeout(10_000, () => s.destroy());
-        s.once('close', () => {
-          if (text.startsWith('HTTP/1.1 503') && text.endsWith('server busy\n')) latencies.push(performance.now() - t0);
-          else other++;
-          resolve();
-        });
-      }),
-    );
-    await sleep(everyMs);
-  }
-  await Promise.all(pending);
-  return { latencies: latencies.sort((a, b) => a - b), other };
+const UPGRADE = ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
+const PROBE_REQUEST = websocket ? `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n${UPGRADE.join('\r\n')}\r\n\r\n` : 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+const REASON = websocket ? 'websocket_session_limit' : 'http_session_limit';
+
+interface Side {
+  server: Running;
+  alone: WrkResult[];
+  held: WrkResult[];
+  flood: WrkResult[];
+  probe: ProbeResult;
+}
+
+async function overloadPhase(side: Side): Promise<void> {
+  const port = side.server.port;
+  // The flood starts once the keep-alive clients hold every permit, and ends before they do.
+  const held = runWrk({ port, tls, connections: limit, durationSeconds: durationSeconds + 1 });
+  await sleep(500);
+  const floodOptions: WrkOptions = { port, tls, connections: flood * limit, durationSeconds, ...(websocket ? { headers: UPGRADE } : { close: true }) };
+  const flooding = runWrk(floodOptions);
+  await sleep(500);
+  const p = await probeRefusals({ port, tls, durationMs: (durationSeconds - 1) * 1000, everyMs: values['probe-every'], request: PROBE_REQUEST, reason: REASON });
+  side.probe.latencies.push(...p.latencies);
+  side.probe.dropped += p.dropped;
+  side.probe.other += p.other;
+  side.flood.push(await flooding);
+  side.held.push(await held);
+}
+
+/** Opens `count` WebSockets that hold every WebSocket permit for the whole run. */
+async function holdWebSockets(port: number, count: number): Promise<WebSocket[]> {
+  const scheme = tls ? 'wss' : 'ws';
+  return Promise.all(
+    Array.from({ length: count }, () => {
+      const ws = new WebSocket(`${scheme}://127.0.0.1:${port}/`, { rejectUnauthorized: false });
+      return new Promise<WebSocket>((resolve, reject) => ws.once('open', () => resolve(ws)).once('error', reject));
+    }),
+  );
 }
 
 async function main(): Promise<string> {
-  const node = await startPropane(values.workers, values.policy as Policy, ['--max-http-sessions', String(limit)]);
-  const alone: WrkResult[] = [];
-  const held: WrkResult[] = [];
-  const flood: WrkResult[] = [];
-  const probes: number[] = [];
-  let probeOther = 0;
+  const cert = tls ? selfSignedCertificate() : null;
+  const env: Record<string, string> = cert ? { ARLEN_TLS_CERT_FILE: cert.cert, ARLEN_TLS_KEY_FILE: cert.key } : {};
+  const sides: Side[] = [];
+  const sockets: WebSocket[] = [];
+  const newSide = (server: Running): Side => ({ server, alone: [], held: [], flood: [], probe: { latencies: [], dropped: 0, other: 0 } });
   try {
-    await runWrk({ port: node.port, connections: limit, durationSeconds: 1 });
+    if (!websocket) sides.push(newSide(await startBaseline(workers, policy, { maxConnections: Math.floor(limit / workers), ...(cert ? { tls: { cert: cert.cert, key: cert.key } } : {}), label: `maxConnections ${Math.floor(limit / workers)}` })));
+    const limitArgs = websocket ? ['--max-websocket-sessions', String(limit), '--max-http-sessions', String((flood + 2) * limit + 64)] : ['--max-http-sessions', String(limit)];
+    sides.push(newSide(await startPropane(workers, policy, limitArgs, { env, app: websocket ? HELLO_WEBSOCKET_APP : HELLO_APP })));
+    if (websocket) sockets.push(...(await holdWebSockets(sides.at(-1)!.server.port, limit)));
+    for (const side of sides) await runWrk({ port: side.server.port, tls, connections: limit, durationSeconds: 1 });
     for (let i = 0; i < rounds; i++) {
-      const phases = i % 2 === 0 ? (['alone', 'overload'] as const) : (['overload', 'alone'] as const);
-      for (const phase of phases) {
-        if (phase === 'alone') {
-          alone.push(await runWrk({ port: node.port, connections: limit, durationSeconds }));
-        } else {
-          // The flood starts once the keep-alive clients hold every permit, and ends before they do.
-          const a = runWrk({ port: node.port, connections: limit, durationSeconds: durationSeconds + 1 });
-          await sleep(500);
-          const b = runWrk({ port: node.port, connections: 3 * limit, durationSeconds, close: true });
-          await sleep(500);
-          const p = await probe503(node.port, (durationSeconds - 1) * 1000, 20);
-          probes.push(...p.latencies);
-          probeOther += p.other;
-          flood.push(await b);
-          held.push(await a);
+      const order = i % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) {
+        const phases = i % 2 === 0 ? (['alone', 'overload'] as const) : (['overload', 'alone'] as const);
+        for (const phase of phases) {
+          if (phase === 'alone') side.alone.push(await runWrk({ port: side.server.port, tls, connections: limit, durationSeconds }));
+          else await overloadPhase(side);
+          process.stderr.write(`  round ${i + 1} ${side.server.name} ${phase} done\n`);
         }
-        process.stderr.write(`  round ${i + 1} ${phase} done\n`);
       }
     }
   } finally {
-    await node.stop();
+    for (const ws of sockets) ws.terminate();
+    for (const side of sides) await side.server.stop();
+    cert?.remove();
   }
+  return report(sides);
+}
+
+function report(sides: Side[]): string {
   const m = (rs: WrkResult[], f: (r: WrkResult) => number): number => median(rs.map(f));
+  const what = websocket ? 'WebSocket upgrades' : "connections, one request each (-H 'Connection: close')";
   const lines = [
-    `propane, ${values.workers} workers, ${values.policy}, --max-http-sessions ${limit}; wrk -t1 -c${limit} keep-alive (admitted) alone vs beside wrk -t1 -c${3 * limit} -H 'Connection: close' (the flood); ${rounds} interleaved rounds, medians`,
+    `${workers} workers, ${policy}${tls ? ', TLS' : ''}, limit ${limit} ${websocket ? 'WebSocket' : 'HTTP'} sessions; admitted: wrk -t1 -c${limit} keep-alive${websocket ? ` beside ${limit} open WebSockets` : ''}, alone and beside a flood of ${flood * limit} ${what} (${flood + 1}x the limit); open-loop probe: one fresh connection every ${values['probe-every']} ms; ${rounds} interleaved rounds, medians`,
     '',
-    '| measure | admitted alone | admitted under 4x overload | ratio |',
-    '| --- | ---: | ---: | ---: |',
-    `| req/s | ${m(alone, (r) => r.requestsPerSec).toFixed(0)} | ${m(held, (r) => r.requestsPerSec).toFixed(0)} | ${(m(held, (r) => r.requestsPerSec) / m(alone, (r) => r.requestsPerSec)).toFixed(3)} |`,
-    `| p50 ms | ${m(alone, (r) => r.latencyMs.p50).toFixed(2)} | ${m(held, (r) => r.latencyMs.p50).toFixed(2)} | ${(m(held, (r) => r.latencyMs.p50) / m(alone, (r) => r.latencyMs.p50)).toFixed(2)} |`,
-    `| p99 ms | ${m(alone, (r) => r.latencyMs.p99).toFixed(2)} | ${m(held, (r) => r.latencyMs.p99).toFixed(2)} | ${(m(held, (r) => r.latencyMs.p99) / m(alone, (r) => r.latencyMs.p99)).toFixed(2)} |`,
-    `| non-2xx seen by the admitted clients | ${alone.reduce((n, r) => n + r.non2xx, 0)} | ${held.reduce((n, r) => n + r.non2xx, 0)} | |`,
-    '',
-    `The flood: median ${m(flood, (r) => r.requestsPerSec).toFixed(0)} answers/s, of which non-2xx (the 503s) ${flood.reduce((n, r) => n + r.non2xx, 0)} of ${flood.reduce((n, r) => n + r.requests, 0)}; **503 latency p50 ${m(flood, (r) => r.latencyMs.p50).toFixed(2)} ms, p99 ${m(flood, (r) => r.latencyMs.p99).toFixed(2)} ms** (closed loop: ${3 * limit} connections always waiting, so this is mostly queueing).`,
-    '',
-    `Open-loop probe during the flood (a fresh connection every 20 ms, connect to close): ${probes.length} 503s (${probeOther} other answers); **p50 ${percentile(probes.sort((x, y) => x - y), 50).toFixed(2)} ms, p99 ${percentile(probes, 99).toFixed(2)} ms**.`,
+    '| server | admitted alone req/s | under the flood req/s | **kept** | admitted p99 alone / flood ms | admitted non-2xx + errors | flood refusals/s (503s + drops) | refused: **503 p50 / p99** (probe) | probe: dropped / other |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  return `${lines.join('\n')}\n\n<!-- json ${JSON.stringify({ alone, held, flood })} -->`;
+  for (const s of sides) {
+    const kept = m(s.held, (r) => r.requestsPerSec) / m(s.alone, (r) => r.requestsPerSec);
+    const lat = s.probe.latencies;
+    const answered = lat.length > 0 ? `${percentile(lat, 50).toFixed(2)} / **${percentile(lat, 99).toFixed(2)}** ms (${lat.length})` : '—';
+    const bad = [...s.alone, ...s.held].reduce((n, r) => n + r.non2xx + r.socketErrors, 0);
+    lines.push(
+      `| ${s.server.name} | ${m(s.alone, (r) => r.requestsPerSec).toFixed(0)} | ${m(s.held, (r) => r.requestsPerSec).toFixed(0)} | **${kept.toFixed(3)}** | ${m(s.alone, (r) => r.latencyMs.p99).toFixed(2)} / ${m(s.held, (r) => r.latencyMs.p99).toFixed(2)} | ${bad} | ${m(s.flood, (r) => (r.non2xx + r.socketErrors) / durationSeconds).toFixed(0)} | ${answered} | ${s.probe.dropped} / ${s.probe.other} |`,
+    );
+  }
+  const json = sides.map((s) => ({ server: s.server.name, alone: s.alone, held: s.held, flood: s.flood, probe: { count: s.probe.latencies.length, p50: percentile(s.probe.latencies, 50), p99: percentile(s.probe.latencies, 99), dropped: s.probe.dropped, other: s.probe.other } }));
+  return `${lines.join('\n')}\n\n<!-- json ${JSON.stringify(json)} -->`;
 }
 
 process.stdout.write(`${await withLoadLock(main)}\n`);

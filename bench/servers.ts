@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { SCHEDULING_POLICIES, type SchedulingPolicy } from '../contracts/config.js';
 import { supportsReusePort } from '../shared/node-support.js';
 import { callStatusSocket } from '../supervisor/status-client.js';
-import { freePort } from '../tests/helpers/ports.js';
+import { freePort, isPortFree } from '../tests/helpers/ports.js';
 import { killOnExit } from '../tests/helpers/processes.js';
 import { sleep } from '../tests/helpers/wait.js';
 
@@ -17,6 +17,7 @@ export type Policy = SchedulingPolicy;
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const CLI = join(here, '../supervisor/cli.js');
 export const HELLO_APP = join(here, 'hello-app.js');
+export const HELLO_WEBSOCKET_APP = join(here, 'hello-websocket-app.js');
 const BASELINE = join(here, 'baseline-cluster.js');
 
 /** A server the benchmark started; `stop()` ends it and everything it forked. */
@@ -78,6 +79,20 @@ export function waitForLine(child: ChildProcess, pred: (line: string) => boolean
   });
 }
 
+/**
+ * A port for a server under `policy`. Under reuse_port one outside Linux's
+ * ephemeral range (32768-60999): an SO_REUSEPORT bind conflicts with a client
+ * socket that took the same local port from that range, which the load
+ * generators' connection churn makes likely (EADDRINUSE at start).
+ */
+async function benchPort(policy: Policy): Promise<number> {
+  if (policy !== 'reuse_port') return freePort();
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await isPortFree(port)) return port;
+  }
+}
+
 /** The node binary a benchmark's servers run on: a bench's `--node` (default: the one running the bench). */
 export interface OnNode {
   node?: string;
@@ -122,15 +137,21 @@ export interface BaselineOptions extends OnNode {
   workerPidHeader?: boolean;
   /** Serve HTTPS with this certificate. */
   tls?: TlsFiles;
+  /** Each worker's server.maxConnections: connections past it are dropped at accept. */
+  maxConnections?: number;
+  /** Names the server in the output; default: what it serves. */
+  label?: string;
 }
 
 /** Plain node:cluster with the same policy (under reuse_port, workers that listen with `reusePort: true`), over HTTPS with `tls`. */
 export async function startBaseline(workers: number, policy: Policy, opts: BaselineOptions = {}): Promise<Running> {
-  const port = await freePort();
-  const options = { ...(opts.headers ? { headers: opts.headers } : {}), ...(opts.workerPidHeader ? { workerPid: true } : {}), ...(opts.tls ? { tls: opts.tls } : {}) };
+  const port = await benchPort(policy);
+  const { node: _node, label, workerPidHeader, ...rest } = opts;
+  const options = { ...rest, ...(workerPidHeader ? { workerPid: true } : {}) };
   const extra = Object.keys(options).length > 0 ? [JSON.stringify(options)] : [];
   const child = spawn(nodeBinary(opts), [BASELINE, String(port), String(workers), policy, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run = track(child, `node:cluster${opts.tls ? ' https' : ''}${opts.headers ? ' same bytes' : ''} ${policy}`, port);
+  const name = label ?? [opts.tls ? 'https' : '', opts.headers ? 'same bytes' : ''].filter(Boolean).join(' ');
+  const run = track(child, `node:cluster${name ? ` ${name}` : ''} ${policy}`, port);
   await waitForLine(child, (l) => l === 'ready', 20_000, run.name);
   return run;
 }
@@ -139,14 +160,16 @@ export interface PropaneOptions extends OnNode {
   label?: string;
   /** Added to this process's environment, e.g. WORKER_PID_HEADERS. */
   env?: Readonly<Record<string, string>>;
+  /** The app to serve; default the hello app. */
+  app?: string;
 }
 
 /** `propane start` of the hello app; on `opts.node`, which its workers inherit (cluster forks process.execPath). */
 export async function startPropane(workers: number, policy: Policy, extraArgs: string[] = [], opts: PropaneOptions = {}): Promise<Running> {
-  const port = await freePort();
+  const port = await benchPort(policy);
   const statusSocket = join(tmpdir(), `propane-bench-${process.pid}-${port}.sock`);
   const label = opts.label ?? '';
-  const args = [CLI, 'start', HELLO_APP, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
+  const args = [CLI, 'start', opts.app ?? HELLO_APP, '--workers', String(workers), '--port', String(port), '--status-socket', statusSocket, '--scheduling-policy', policy, '--log-level', 'warn', ...extraArgs];
   const child = spawn(nodeBinary(opts), args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: tmpdir(), env: { ...process.env, ...opts.env } });
   const run = track(child, `propane${label ? ` ${label}` : ''} ${policy}`, port, statusSocket);
   const deadline = Date.now() + 30_000;

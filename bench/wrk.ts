@@ -18,13 +18,16 @@ export interface WrkOptions {
   threads?: number;
   /** One connection per request: wrk sends `Connection: close` and reconnects each time. */
   close?: boolean;
-  /** HTTPS (wrk does not verify the certificate). */
+  /** More request headers, `Name: value` each. */
+  headers?: readonly string[];
+  /** HTTPS. */
   tls?: boolean;
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
   const args = [`-t${o.threads ?? 1}`, `-c${o.connections}`, `-d${o.durationSeconds}s`, '--latency'];
   if (o.close) args.push('-H', 'Connection: close');
+  for (const h of o.headers ?? []) args.push('-H', h);
   args.push(`${o.tls ? 'https' : 'http'}://127.0.0.1:${o.port}${o.path ?? '/'}`);
   return args;
 }

@@ -62,6 +62,12 @@ export const SupervisorToWorker = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('heartbeat'), schema_version: v, seq }),
   z.strictObject({ type: z.literal('lease_grant'), schema_version: v, kind: SessionKind, seq, count }),
   z.strictObject({ type: z.literal('lease_reclaim'), schema_version: v, kind: SessionKind, seq }),
+  /**
+   * The node-wide count of `kind` reached its limit (`reached`), or a release lifted that; pushed to every
+   * worker on each change, newest `generation` wins. While reached, a worker with no free permit refuses
+   * at once, asking nothing (docs/session-limits.md, "The node is full").
+   */
+  z.strictObject({ type: z.literal('limit_reached'), schema_version: v, kind: SessionKind, generation: z.int().min(1), reached: z.boolean() }),
   z.strictObject({ type: z.literal('cluster_state'), schema_version: v, state: ClusterState }),
   z.strictObject({
     type: z.literal('drain'),

@@ -29,6 +29,8 @@ export const LOG_EVENTS = [
   'shutdown_started',
   'shutdown_forced',
   'backpressure',
+  'lease_request',
+  'limit_reached',
   'timeout',
   'tls_handshake_failed',
   'tls_ticket_keys_rotated',

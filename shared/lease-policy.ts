@@ -54,3 +54,22 @@ export class LeaseAccount {
     return count;
   }
 }
+
+/**
+ * A worker's view of whether the node is full, as the supervisor last pushed
+ * it. Each push carries the ledger's generation; one no newer than the last
+ * applied is stale and changes nothing, so an old "full" can never undo a
+ * newer release, however the pushes were delayed.
+ */
+export class LimitView {
+  reached = false;
+  generation = 0;
+
+  /** Applies a push; false when it was stale. */
+  apply(generation: number, reached: boolean): boolean {
+    if (generation <= this.generation) return false;
+    this.generation = generation;
+    this.reached = reached;
+    return true;
+  }
+}

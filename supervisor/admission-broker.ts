@@ -1,6 +1,7 @@
 import type { Config } from '../contracts/config.js';
 import type { SessionKind, SupervisorToWorker, WorkerToSupervisor } from '../contracts/ipc.js';
 import { IPC_SCHEMA_VERSION, SESSION_KINDS } from '../contracts/ipc.js';
+import { logEvent, type Logger } from '../shared/log.js';
 import { Ledger } from './ledger.js';
 
 type LeaseRequest = Extract<WorkerToSupervisor, { type: 'lease_request' }>;
@@ -12,6 +13,20 @@ export const RECLAIM_TIMEOUT_MS = 500;
 /** The node-wide session limits a config sets, by kind. */
 export function sessionLimits(config: Config): Record<SessionKind, number> {
   return { http: config.runtimeLimits.maxConcurrentHTTPSessions, websocket: config.runtimeLimits.maxConcurrentWebSocketSessions };
+}
+
+/** A worker as the broker reaches it, by cluster id. */
+export interface BrokerWorker {
+  readonly id: number;
+  readonly pid: number;
+  readonly isAlive: boolean;
+  send(msg: SupervisorToWorker): void;
+}
+
+/** The workers of the node (the worker pool is one). */
+export interface BrokerWorkers {
+  get(id: number): BrokerWorker | undefined;
+  workers(): Iterable<BrokerWorker>;
 }
 
 interface Round {
@@ -26,20 +41,23 @@ interface Round {
  * of the other workers, so capacity idle in one worker never makes another
  * refuse (docs/session-limits.md, utilisation). Requests of one kind are served one
  * at a time: a reclaim round finishes before the next request is looked at.
+ * When even the round leaves a waiting session uncovered, the node is full:
+ * every worker is told (`limit_reached`) and refuses on its own, asking
+ * nothing, until a permit comes back to the pool and that is pushed too.
  */
 export class AdmissionBroker {
   readonly ledgers: Record<SessionKind, Ledger>;
-  readonly #send: (worker: number, msg: SupervisorToWorker) => void;
-  readonly #isAlive: (worker: number) => boolean;
+  readonly #workers: BrokerWorkers;
+  readonly #log: Logger;
   readonly #queues: Record<SessionKind, Array<{ worker: number; msg: LeaseRequest }>> = { http: [], websocket: [] };
   readonly #busy: Record<SessionKind, boolean> = { http: false, websocket: false };
   readonly #rounds: Record<SessionKind, Round | null> = { http: null, websocket: null };
   #reclaimSeq = 0;
 
-  constructor(limits: Record<SessionKind, number>, send: (worker: number, msg: SupervisorToWorker) => void, isAlive: (worker: number) => boolean) {
+  constructor(limits: Record<SessionKind, number>, workers: BrokerWorkers, log: Logger) {
     this.ledgers = { http: new Ledger('http', limits.http), websocket: new Ledger('websocket', limits.websocket) };
-    this.#send = send;
-    this.#isAlive = isAlive;
+    this.#workers = workers;
+    this.#log = log;
   }
 
   onRequest(worker: number, msg: LeaseRequest): void {
@@ -48,7 +66,7 @@ export class AdmissionBroker {
   }
 
   onReturn(worker: number, msg: LeaseReturn): void {
-    this.ledgers[msg.kind].giveBack(worker, msg.count);
+    this.#releasing(msg.kind, () => this.ledgers[msg.kind].giveBack(worker, msg.count));
     const round = this.#rounds[msg.kind];
     if (round && msg.seq === round.seq && round.waitingOn.delete(worker) && round.waitingOn.size === 0) round.done();
   }
@@ -56,14 +74,18 @@ export class AdmissionBroker {
   /** The worker exited: its permits return to the pool at once, and no round waits on it. */
   forget(worker: number): void {
     for (const kind of SESSION_KINDS) {
-      this.ledgers[kind].forget(worker);
+      this.#releasing(kind, () => this.ledgers[kind].forget(worker));
       const round = this.#rounds[kind];
       if (round?.waitingOn.delete(worker) && round.waitingOn.size === 0) round.done();
     }
   }
 
   setLimits(limits: Record<SessionKind, number>): void {
-    for (const kind of SESSION_KINDS) this.ledgers[kind].setLimit(limits[kind]);
+    for (const kind of SESSION_KINDS) this.#releasing(kind, () => this.ledgers[kind].setLimit(limits[kind]));
+  }
+
+  #isAlive(worker: number): boolean {
+    return this.#workers.get(worker)?.isAlive ?? false;
   }
 
   async #serve(kind: SessionKind): Promise<void> {
@@ -76,16 +98,42 @@ export class AdmissionBroker {
         const { worker, msg } = next;
         if (!this.#isAlive(worker)) continue;
         let granted = ledger.grant(worker, msg.need + msg.want);
-        if (granted < msg.need) {
+        // While the node is full the round already ran: every other worker gave back its free permits, or does
+        // so as the push reaches it (that return lifts the state). A request then is one that crossed the push.
+        if (granted < msg.need && !ledger.reached) {
           await this.#reclaim(kind, worker);
           if (!this.#isAlive(worker)) continue;
           granted += ledger.grant(worker, msg.need - granted);
         }
-        this.#send(worker, { type: 'lease_grant', schema_version: IPC_SCHEMA_VERSION, kind, seq: msg.seq, count: granted });
+        if (granted < msg.need) {
+          if (ledger.markReached()) this.#pushAll(kind);
+          // The asker had not heard, or it would not have asked: tell it again (a repeat of a generation is dropped).
+          else this.#push(kind, this.#workers.get(worker));
+        }
+        logEvent(this.#log, 'debug', 'lease_request', { kind, worker_pid: this.#workers.get(worker)?.pid, need: msg.need, want: msg.want, granted }, 'lease request served');
+        this.#workers.get(worker)?.send({ type: 'lease_grant', schema_version: IPC_SCHEMA_VERSION, kind, seq: msg.seq, count: granted });
       }
     } finally {
       this.#busy[kind] = false;
     }
+  }
+
+  /** Runs a change that may put permits back in the pool; when that lifted a full node, every worker hears it. */
+  #releasing(kind: SessionKind, change: () => unknown): void {
+    const before = this.ledgers[kind].generation;
+    change();
+    if (this.ledgers[kind].generation !== before) this.#pushAll(kind);
+  }
+
+  #pushAll(kind: SessionKind): void {
+    const { generation, reached } = this.ledgers[kind];
+    logEvent(this.#log, 'debug', 'limit_reached', { kind, generation, reached }, reached ? 'node full: workers refuse locally' : 'node no longer full');
+    for (const w of this.#workers.workers()) this.#push(kind, w);
+  }
+
+  #push(kind: SessionKind, w: BrokerWorker | undefined): void {
+    const { generation, reached } = this.ledgers[kind];
+    if (w?.isAlive) w.send({ type: 'limit_reached', schema_version: IPC_SCHEMA_VERSION, kind, generation, reached });
   }
 
   #reclaim(kind: SessionKind, requester: number): Promise<void> {
@@ -102,7 +150,7 @@ export class AdmissionBroker {
         resolve();
       }
       this.#rounds[kind] = round;
-      for (const w of holders) this.#send(w, { type: 'lease_reclaim', schema_version: IPC_SCHEMA_VERSION, kind, seq });
+      for (const w of holders) this.#workers.get(w)?.send({ type: 'lease_reclaim', schema_version: IPC_SCHEMA_VERSION, kind, seq });
     });
   }
 }

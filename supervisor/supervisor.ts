@@ -96,7 +96,7 @@ export class Supervisor implements SupervisorView {
     const reusePort = this.#config.propane.schedulingPolicy === 'reuse_port';
     const pool = new WorkerPool({ log, port: opts.port, listenVia: opts.inherited || reusePort ? 'supervisor' : 'cluster', config, clusterState: () => this.#broadcast.current, isServing, changed });
     this.pool = this.#pool = pool;
-    this.#broker = new AdmissionBroker(sessionLimits(this.#config), (id, msg) => pool.get(id)?.send(msg), (id) => pool.get(id)?.isAlive ?? false);
+    this.#broker = new AdmissionBroker(sessionLimits(this.#config), pool, log);
     const query = (this.#sessionsQuery = new SessionsQuery(() => pool.workers()));
     const sessions = new SessionTotals(this.#broker.ledgers, () => pool.workers(), (wp) => query.isStale(wp));
     this.sessions = sessions;

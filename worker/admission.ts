@@ -1,6 +1,6 @@
 import type { SessionKind, WorkerToSupervisor } from '../contracts/ipc.js';
 import { IPC_SCHEMA_VERSION } from '../contracts/ipc-constants.js';
-import { LeaseAccount, type LeasePolicy } from '../shared/lease-policy.js';
+import { LeaseAccount, LimitView, type LeasePolicy } from '../shared/lease-policy.js';
 
 export type AdmitCallback = (admitted: boolean) => void;
 
@@ -9,10 +9,14 @@ export type AdmitCallback = (admitted: boolean) => void;
  * worker spends permits from its lease without any IPC, and only asks the
  * supervisor when it runs low. A session that finds no free permit waits for
  * the answer; only if the supervisor (after reclaiming idle permits from the
- * other workers) has none is it refused.
+ * other workers) has none is it refused. From then on the supervisor says
+ * the node is full (`limit_reached`), and a session that finds no free
+ * permit is refused at once, asking nothing, until a release lifts that
+ * (docs/session-limits.md, "The node is full").
  */
 export class Admission {
   readonly account = new LeaseAccount();
+  readonly limit = new LimitView();
   readonly #kind: SessionKind;
   readonly #policy: LeasePolicy;
   readonly #send: (msg: WorkerToSupervisor) => void;
@@ -26,11 +30,19 @@ export class Admission {
     this.#send = send;
   }
 
-  /** True when admitted at once; otherwise `later` is called with the verdict. */
+  /**
+   * True when admitted at once. Otherwise `later` gets the verdict: before
+   * this returns when the node is full (refused, nothing asked), else once
+   * the supervisor answers.
+   */
   admit(later: AdmitCallback): boolean {
     if (this.#queued.length === 0 && this.account.tryAcquire()) {
       if (this.account.free < this.#policy.lowWater && !this.#inFlight) this.#request();
       return true;
+    }
+    if (this.limit.reached) {
+      later(false);
+      return false;
     }
     this.#queued.push(later);
     if (!this.#inFlight) this.#request();
@@ -45,6 +57,9 @@ export class Admission {
       next(true);
       return;
     }
+    // While the node is full the other workers refuse without asking: the permit must reach the pool, whose
+    // supervisor then lifts the state for all of them.
+    if (this.limit.reached) return this.#return(this.account.surrender(), 0);
     const surplus = this.account.free - this.#policy.highWater;
     if (surplus > 0 && this.#queued.length === 0) this.#return(this.account.surrender(surplus), 0);
   }
@@ -59,12 +74,24 @@ export class Admission {
       this.account.tryAcquire();
       this.#queued.shift()!(true);
     }
-    if (this.#queued.length > 0) this.#request();
+    if (this.#queued.length === 0) return;
+    if (!this.limit.reached) return this.#request();
+    // The answer came short and the node is full: those who queued behind it are refused as a new session would be.
+    const refused = this.#queued;
+    this.#queued = [];
+    for (const waiter of refused) waiter(false);
   }
 
   /** The supervisor needs permits for another worker: hand back every free one. */
   onReclaim(seq: number): void {
     this.#return(this.#queued.length > 0 ? 0 : this.account.surrender(), seq);
+  }
+
+  /** The supervisor's push: the node is full, or no longer. A stale push (an older generation) changes nothing. */
+  onLimitReached(generation: number, reached: boolean): void {
+    if (!this.limit.apply(generation, reached) || !reached) return;
+    // A permit freed here after this worker answered the reclaim round is still free: give it to the pool.
+    if (this.#queued.length === 0) this.#return(this.account.surrender(), 0);
   }
 
   #request(): void {

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
           return admission[msg.kind].onGrant(msg.seq, msg.count);
         case 'lease_reclaim':
           return admission[msg.kind].onReclaim(msg.seq);
+        case 'limit_reached':
+          return admission[msg.kind].onLimitReached(msg.generation, msg.reached);
         case 'cluster_state':
           view.update(msg.state);
           return;

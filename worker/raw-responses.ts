@@ -11,9 +11,22 @@ export function rawResponse(
   body: string,
   headers: ReadonlyArray<readonly [string, string]>,
 ): string {
-  let head = `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\n`;
+  let head = `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nDate: ${httpDate()}\r\n`;
   for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
   return `${head}\r\n${body}`;
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** The Date header's value, formatted once a second, as node:http caches its own: a flood of refusals formats it no more often. */
+export function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }
 
 export const BUSY_BODY = 'server busy\n';

@@ -58,6 +58,7 @@ export class WorkerServer {
     const tls = { minVersion: config.tls.minVersion, requestClientCert: config.tls.requestClientCert, handshakeMs: config.timeouts.handshakeSeconds * 1000 };
     this.tls = config.tls.certFile === undefined ? null : new TlsTermination(tls, { counters, log, countTimeout: () => this.#sweeper.count('handshake', undefined) });
     this.#refusal = new SessionRefusal(this.#sweeper.limits.header, this.tls ? REFUSAL_HANDSHAKE_MS : 0, { view, counters, log, identityHeaders });
+    this.#sweeper.also((now) => this.#refusal.expire(now));
     this.#hub = new WebSocketHub(
       {
         maxPayloadBytes: config.websocket.maxPayloadBytes,

@@ -1,16 +1,13 @@
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { PropaneRequestContext } from '../contracts/app.js';
 import { logEvent, type Logger } from '../shared/log.js';
-import { createServer as createHttpServer } from '../shared/node-http.js';
 import { RateLimitedLog } from '../shared/rate-limited-log.js';
 import type { ClusterView } from './cluster-view.js';
-import { connOf, type Conn } from './connection.js';
-import { BUSY_BODY, endWithRawResponse, LINGER_MS } from './raw-responses.js';
+import type { Conn } from './connection.js';
+import { BUSY_BODY, httpDate, LINGER_MS } from './raw-responses.js';
+import { headEnd, MAX_REFUSED_HEAD_BYTES, scanHead } from './refused-head.js';
 import { identify, logFields, responseHeaderPairs, type IdentityHeaderSettings } from './request-identity.js';
 import type { RejectReason, WorkerCounters } from './stats.js';
-import { NODE_HTTP_TIMEOUTS_OFF } from './timeout-sweeper.js';
 
 export interface SessionRefusalDeps {
   view: ClusterView;
@@ -28,29 +25,30 @@ export interface RefusalHandshake {
 
 /**
  * Sessions over the node-wide limit get the 503 of docs/session-limits.md
- * ("The refused session"), and no app code runs: a refused connection goes
- * to a second HTTP server that answers whatever request comes; a refused
- * WebSocket upgrade gets the same bytes on its raw socket. Every refusal is
- * counted; the log gets one `backpressure` line per reason per window,
- * carrying the ids of the refused request once it is parsed (none when the
- * client closes or times out without sending one).
+ * ("The refused session"), and no app code runs. A refused connection's
+ * head is read just far enough to answer (refused-head.ts: no HTTP parser);
+ * a refused WebSocket upgrade gets the same bytes on its socket. A client
+ * that sent a bare request is closed right after the answer; one that may
+ * still be sending lingers, its further bytes discarded, until it closes or
+ * its time is up. Those times are checked by the timeout sweep (`expire`),
+ * so a refusal sets no timer of its own. Every refusal is counted; the log
+ * gets one `backpressure` line per reason per window, carrying the ids of
+ * the refused request once its head is read (none when the client closes or
+ * times out without sending one).
  */
 export class SessionRefusal {
-  readonly #server: HttpServer;
-  readonly #headerTimeoutMs: number;
-  readonly #lifetimeMs: number;
+  readonly #headMs: number;
   readonly #deps: SessionRefusalDeps;
   readonly #rateLimit = new RateLimitedLog(5000);
-  /** Lines admitted by the rate limit for a refused connection whose request is not parsed yet. */
+  /** Lines admitted by the rate limit for a refused connection whose head is not read yet. */
   readonly #pending = new WeakMap<Conn, BackpressureLine>();
+  /** Refused connections still open, and when each is cut (performance.now() ms). */
+  readonly #deadlines = new Map<Conn, number>();
 
-  /** `handshakeMs`: how long a refused TLS handshake may take (0 without TLS). */
+  /** `handshakeMs`: how long a refused TLS handshake may take (0 without TLS); then the head has `headerTimeoutMs`. */
   constructor(headerTimeoutMs: number, handshakeMs: number, deps: SessionRefusalDeps) {
-    this.#headerTimeoutMs = headerTimeoutMs;
-    this.#lifetimeMs = handshakeMs + headerTimeoutMs + LINGER_MS;
+    this.#headMs = handshakeMs + headerTimeoutMs;
     this.#deps = deps;
-    this.#server = createHttpServer({ ...NODE_HTTP_TIMEOUTS_OFF, headersTimeout: headerTimeoutMs, requestTimeout: headerTimeoutMs }, (req, res) => this.#answer(req, res));
-    this.#server.on('clientError', (_err: Error, socket: Duplex) => socket.destroy());
   }
 
   /**
@@ -61,43 +59,104 @@ export class SessionRefusal {
   refuseConnection(conn: Conn, tls: RefusalHandshake | null): void {
     const line = this.#count('http_session_limit');
     if (conn.closed) return this.#log(line, undefined);
-    // This server's own header timeout is never checked (connectionsCheckingInterval is off), and a refused
-    // socket is not in the sweep: bound its whole life here, so a silent or trickling client cannot pin it.
-    const raw = conn.raw;
     if (line !== null) this.#pending.set(conn, line);
-    const timer = setTimeout(() => raw.destroy(), this.#lifetimeMs);
-    raw.once('close', () => {
-      clearTimeout(timer);
-      this.#logPending(conn, undefined);
-    });
-    const serve = (socket: Socket): void => void this.#server.emit('connection', socket);
+    this.#cutAfter(conn, this.#headMs);
+    const raw = conn.raw;
     if (tls === null) {
-      serve(raw);
+      this.#readHead(conn, raw);
       raw.resume();
-    } else if (!tls.handshakeRefused(conn, serve)) {
+    } else if (!tls.handshakeRefused(conn, (secure) => this.#readHead(conn, secure))) {
       raw.destroy();
     }
   }
 
-  /** An upgrade no WebSocket permit was found for; the connection closes, releasing its HTTP permit. */
-  refuseUpgrade(conn: Conn, context: PropaneRequestContext): void {
+  /**
+   * An upgrade no WebSocket permit was found for; the connection closes, releasing its HTTP permit.
+   * `more`: the client sent bytes past the upgrade request.
+   */
+  refuseUpgrade(conn: Conn, context: PropaneRequestContext, more: boolean): void {
     this.#log(this.#count('websocket_session_limit'), context);
     if (conn.closed) return;
-    endWithRawResponse(conn.socket, '503 Service Unavailable', BUSY_BODY, this.#busyHeaderPairs('websocket_session_limit', context));
+    this.#answer(conn, conn.socket, this.#busy('websocket_session_limit', context), more);
   }
 
-  #answer(req: IncomingMessage, res: ServerResponse): void {
-    const context = identify(req.headers);
-    const conn = connOf(req.socket);
-    if (conn) this.#logPending(conn, context);
-    res.shouldKeepAlive = false;
-    const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(BUSY_BODY.length), ...Object.fromEntries(this.#busyHeaderPairs('http_session_limit', context)) };
-    res.writeHead(503, headers).end(BUSY_BODY);
-    res.socket?.setTimeout(LINGER_MS, () => res.socket?.destroy());
+  /** The sweep's share: cuts the refused connections whose time is up. */
+  expire(now: number): void {
+    for (const [conn, deadline] of this.#deadlines) if (now >= deadline) conn.raw.destroy();
   }
 
-  #busyHeaderPairs(reason: RejectReason, context: PropaneRequestContext): Array<readonly [string, string]> {
-    return [['Retry-After', '1'], ['X-Arlen-Backpressure-Reason', reason], ...responseHeaderPairs(context, this.#deps.identityHeaders), ...this.#deps.view.headers];
+  #readHead(conn: Conn, socket: Socket): void {
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      const searched = head.length;
+      head += chunk.toString('latin1');
+      const end = headEnd(head, searched);
+      if (end < 0) {
+        if (head.length > MAX_REFUSED_HEAD_BYTES) socket.destroy();
+        return;
+      }
+      socket.off('data', onData);
+      this.#answerHead(conn, socket, head.slice(0, end), end < head.length);
+    };
+    socket.on('data', onData);
+  }
+
+  /** The head is in (`more`: and bytes past it): log the pending line with its ids, and answer. */
+  #answerHead(conn: Conn, socket: Socket, head: string, more: boolean): void {
+    const { echoed, announcesBody } = scanHead(head);
+    const on = this.#deps.identityHeaders;
+    const pending = this.#pending.get(conn);
+    const context = on.identity || on.trace || pending ? identify(echoed) : undefined;
+    if (pending) {
+      this.#pending.delete(conn);
+      this.#log(pending, context);
+    }
+    this.#answer(conn, socket, this.#busy('http_session_limit', context), more || announcesBody);
+  }
+
+  /**
+   * Over TLS, or when the client may still be sending (`mayStillSend`), closing now could reset it, so
+   * it lingers. Otherwise all it sent is read: closing right after the write (the kernel sends the
+   * 503, then the FIN) leaves nothing to wait for.
+   */
+  #answer(conn: Conn, socket: Socket, answer: string, mayStillSend: boolean): void {
+    if (mayStillSend || socket !== conn.raw) return this.#endAndLinger(conn, socket, answer);
+    socket.write(answer);
+    if (socket.writableLength === 0) socket.destroy();
+    else this.#endAndLinger(conn, socket, undefined);
+  }
+
+  #busy(reason: RejectReason, context: PropaneRequestContext | undefined): string {
+    let head = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BUSY_BODY.length}\r\nRetry-After: 1\r\nX-Arlen-Backpressure-Reason: ${reason}\r\n`;
+    if (context) for (const [name, value] of responseHeaderPairs(context, this.#deps.identityHeaders)) head += `${name}: ${value}\r\n`;
+    for (const [name, value] of this.#deps.view.headers) head += `${name}: ${value}\r\n`;
+    return `${head}Date: ${httpDate()}\r\nConnection: close\r\n\r\n${BUSY_BODY}`;
+  }
+
+  /**
+   * Ends with `answer` (if not written yet); the client has LINGER_MS to close its side before it is cut.
+   * What it still sends is read and dropped (a flowing socket with no 'data' listener drops it), so its
+   * close is no reset.
+   */
+  #endAndLinger(conn: Conn, socket: Socket, answer: string | undefined): void {
+    if (answer === undefined) socket.end();
+    else socket.end(answer);
+    socket.resume();
+    this.#cutAfter(conn, LINGER_MS);
+  }
+
+  /** Sets when the sweep cuts `conn`: its head's deadline, then its linger's. */
+  #cutAfter(conn: Conn, ms: number): void {
+    if (!this.#deadlines.has(conn)) conn.raw.once('close', () => this.#closed(conn));
+    this.#deadlines.set(conn, performance.now() + ms);
+  }
+
+  #closed(conn: Conn): void {
+    this.#deadlines.delete(conn);
+    const line = this.#pending.get(conn);
+    if (line === undefined) return;
+    this.#pending.delete(conn);
+    this.#log(line, undefined);
   }
 
   /** Counts a refusal; returns the log line when the rate limit lets one through, else null. */
@@ -105,13 +164,6 @@ export class SessionRefusal {
     const total = ++this.#deps.counters.rejected[reason];
     const suppressed = this.#rateLimit.admit(reason, Date.now());
     return suppressed >= 0 ? { reason, suppressed_since_last: suppressed, rejected_total: total } : null;
-  }
-
-  #logPending(conn: Conn, context: PropaneRequestContext | undefined): void {
-    const line = this.#pending.get(conn);
-    if (line === undefined) return;
-    this.#pending.delete(conn);
-    this.#log(line, context);
   }
 
   #log(line: BackpressureLine | null, context: PropaneRequestContext | undefined): void {

@@ -32,6 +32,7 @@ export class TimeoutSweeper {
   readonly #conns: Iterable<Conn>;
   readonly #deps: TimeoutSweeperDeps;
   readonly #rateLimit = new RateLimitedLog(5000);
+  readonly #more: Array<(now: number) => void> = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(timeouts: Config['timeouts'], conns: Iterable<Conn>, deps: TimeoutSweeperDeps) {
@@ -61,6 +62,11 @@ export class TimeoutSweeper {
     }
   }
 
+  /** More work for every sweep, on its timer: the refused connections' deadlines (session-refusal.ts). */
+  also(sweep: (now: number) => void): void {
+    this.#more.push(sweep);
+  }
+
   /** Stops sweeping; safe to call twice. */
   close(): void {
     clearInterval(this.#timer);
@@ -68,7 +74,9 @@ export class TimeoutSweeper {
   }
 
   #sweep(): void {
-    for (const { conn, reason, answer408 } of sweepTimeouts(this.#conns, performance.now(), this.limits)) {
+    const now = performance.now();
+    for (const sweep of this.#more) sweep(now);
+    for (const { conn, reason, answer408 } of sweepTimeouts(this.#conns, now, this.limits)) {
       // A request in progress (body, write) was parsed and has its ids; headers that never completed have none.
       const context = contextOf(conn.req);
       this.count(reason, context);

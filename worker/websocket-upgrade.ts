@@ -52,7 +52,7 @@ export function handleUpgrade(deps: WebSocketUpgradeDeps, req: IncomingMessage, 
       app.websocket!(ws, req as PropaneRequest);
     });
   };
-  const admitted = admission.admit((ok) => (ok ? open() : deps.refusal.refuseUpgrade(conn, context)));
+  const admitted = admission.admit((ok) => (ok ? open() : deps.refusal.refuseUpgrade(conn, context, head.length > 0)));
   if (admitted) open();
 }
 

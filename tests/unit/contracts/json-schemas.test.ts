@@ -68,6 +68,7 @@ const MESSAGES: Record<SupervisorToWorker['type'], unknown> = {
   heartbeat: { type: 'heartbeat', schema_version: v, seq: 7 },
   lease_grant: { type: 'lease_grant', schema_version: v, kind: 'http', seq: 1, count: 16 },
   lease_reclaim: { type: 'lease_reclaim', schema_version: v, kind: 'websocket', seq: 2 },
+  limit_reached: { type: 'limit_reached', schema_version: v, kind: 'http', generation: 3, reached: true },
   cluster_state: { type: 'cluster_state', schema_version: v, state: (boots()[1] as { cluster_state: unknown }).cluster_state },
   drain: { type: 'drain', schema_version: v, reason: 'reload', grace_ms: 10_000, websocket_close_code: 1012 },
   listener_closed_ack: { type: 'listener_closed_ack', schema_version: v, seq: 3 },

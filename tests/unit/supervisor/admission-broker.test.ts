@@ -1,30 +1,39 @@
 import t from 'tap';
-import type { SupervisorToWorker } from '../../../contracts/ipc.js';
+import type { SupervisorToWorker, WorkerToSupervisor } from '../../../contracts/ipc.js';
 import { leasePolicy } from '../../../shared/lease-policy.js';
-import { AdmissionBroker, RECLAIM_TIMEOUT_MS } from '../../../supervisor/admission-broker.js';
+import type { Logger } from '../../../shared/log.js';
+import { AdmissionBroker, RECLAIM_TIMEOUT_MS, type BrokerWorker } from '../../../supervisor/admission-broker.js';
 import { Admission } from '../../../worker/admission.js';
+
+const quiet: Logger = { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {}, child: () => quiet, isLevelEnabled: () => false };
 
 /**
  * The real broker and real worker-side Admissions, joined by an in-memory
  * channel that delivers each message on a later tick, as IPC does. A worker
  * can be marked hung (it stops reading) or dead (the broker forgets it).
+ * `sent` counts what each worker sent, by type.
  */
 function node(limit: number, workers: number) {
   const alive = new Set<number>();
   const hung = new Set<number>();
   const adms = new Map<number, Admission>();
-  const broker = new AdmissionBroker({ http: limit, websocket: limit }, (w, msg) => setImmediate(() => deliver(w, msg)), (w) => alive.has(w));
+  const sent = new Map<number, Record<string, number>>();
+  const endpoint = (w: number): BrokerWorker => ({ id: w, pid: 1000 + w, isAlive: alive.has(w), send: (msg) => setImmediate(() => deliver(w, msg)) });
+  const broker = new AdmissionBroker({ http: limit, websocket: limit }, { get: (w) => (adms.has(w) ? endpoint(w) : undefined), workers: () => [...adms.keys()].map(endpoint) }, quiet);
   function deliver(w: number, msg: SupervisorToWorker): void {
     const adm = adms.get(w);
     if (!adm || !alive.has(w) || hung.has(w)) return;
     if (msg.type === 'lease_grant') adm.onGrant(msg.seq, msg.count);
     else if (msg.type === 'lease_reclaim') adm.onReclaim(msg.seq);
+    else if (msg.type === 'limit_reached') adm.onLimitReached(msg.generation, msg.reached);
   }
   function add(w: number): Admission {
     alive.add(w);
-    const adm = new Admission('http', leasePolicy(limit, workers), (msg) =>
+    sent.set(w, {});
+    const adm = new Admission('http', leasePolicy(limit, workers), (msg: WorkerToSupervisor) =>
       setImmediate(() => {
         if (!alive.has(w)) return;
+        sent.get(w)![msg.type] = (sent.get(w)![msg.type] ?? 0) + 1;
         if (msg.type === 'lease_request') broker.onRequest(w, msg);
         else if (msg.type === 'lease_return') broker.onReturn(w, msg);
       }),
@@ -40,8 +49,11 @@ function node(limit: number, workers: number) {
     broker.forget(w);
   };
   const inUse = (): number => [...adms].filter(([w]) => alive.has(w)).reduce((n, [, a]) => n + a.account.inUse, 0);
-  return { broker, adms, hung, add, admit, kill, inUse, ledger: broker.ledgers.http };
+  return { broker, adms, hung, sent, add, admit, kill, inUse, ledger: broker.ledgers.http };
 }
+
+/** One delivery of the in-memory channel: a push sent before this has reached every worker. */
+const pushed = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 t.test('a session is admitted whichever worker it lands on while the node is below its limit', async (t) => {
   const n = node(12, 4);
@@ -87,6 +99,8 @@ t.test('a dead worker returns everything at once and its permits serve the other
   t.equal(await n.admit(2), false);
   n.kill(1);
   t.equal(n.ledger.leased, 0);
+  t.equal(n.ledger.reached, false, 'the death lifted the full node');
+  await pushed();
   const verdicts: boolean[] = [];
   for (let i = 0; i < 6; i++) verdicts.push(await n.admit(2));
   t.same(verdicts, Array(6).fill(true));
@@ -114,4 +128,52 @@ t.test('no grant is made to a worker that died with a request queued', async (t)
   n.kill(1);
   t.equal(await Promise.race([verdict, new Promise((r) => setTimeout(() => r('none'), 100))]), 'none');
   t.equal(n.ledger.leased, 0);
+});
+
+/** Waits (bounded) until `done` holds, one channel delivery at a time. */
+async function settled(done: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100 && !done(); i++) await pushed();
+  return done();
+}
+
+t.test('once the node is full, every worker refuses on its own: no lease_request for a refused session', async (t) => {
+  const n = node(4, 2);
+  for (const w of [1, 1, 2, 2]) t.equal(await n.admit(w), true);
+  t.equal(await n.admit(1), false, 'the first refusal asks, and the round comes back empty');
+  t.equal(n.ledger.reached, true);
+  t.ok(await settled(() => n.adms.get(2)!.limit.reached), 'the push reached the other worker');
+  const asked = { 1: n.sent.get(1)!.lease_request, 2: n.sent.get(2)!.lease_request };
+  const verdicts: boolean[] = [];
+  for (let i = 0; i < 20; i++) verdicts.push(await n.admit((i % 2) + 1));
+  await pushed();
+  t.same(verdicts, Array(20).fill(false));
+  t.same({ 1: n.sent.get(1)!.lease_request, 2: n.sent.get(2)!.lease_request }, asked, 'neither worker sent a lease_request');
+  t.equal(n.inUse(), 4);
+});
+
+t.test('a release on one worker lifts the full node, and a session landing on another is admitted once the push arrived', async (t) => {
+  const n = node(4, 2);
+  for (const w of [1, 1, 2, 2]) t.equal(await n.admit(w), true);
+  t.equal(await n.admit(2), false);
+  t.ok(await settled(() => n.adms.get(1)!.limit.reached && n.adms.get(2)!.limit.reached));
+  n.adms.get(1)!.release();
+  t.ok(await settled(() => !n.adms.get(2)!.limit.reached), 'worker 2 heard the lift');
+  t.equal(n.ledger.reached, false);
+  t.equal(await n.admit(2), true, 'the permit freed on worker 1 admits a session on worker 2');
+  t.equal(n.ledger.heldBy(2), 3);
+  t.equal(await n.admit(1), false, 'and the node is full again');
+  t.equal(n.inUse(), 4);
+  t.ok(n.ledger.leased <= 4);
+});
+
+t.test('a worker started while the node was full learns it from its first short answer and asks no more', async (t) => {
+  const n = node(2, 2);
+  for (const w of [1, 2]) t.equal(await n.admit(w), true);
+  t.equal(await n.admit(1), false);
+  n.add(3);
+  t.equal(await n.admit(3), false);
+  t.equal(n.adms.get(3)!.limit.reached, true);
+  t.equal(await n.admit(3), false);
+  await pushed();
+  t.equal(n.sent.get(3)!.lease_request, 1, 'one request, the first');
 });

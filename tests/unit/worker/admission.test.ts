@@ -96,3 +96,72 @@ t.test('a reclaim hands back every free permit and keeps those in use', async (t
   t.same(sent, [{ type: 'lease_return', schema_version: 1, kind: 'http', seq: 8, count: 0 }], 'answers even with nothing to give, so the round ends');
 });
 
+
+/** A worker with `inUse` sessions on a lease of `granted`, told the node is full (generation 1). */
+function full(granted: number, inUse: number) {
+  const s = setup(12, 4);
+  s.adm.admit(s.later);
+  s.adm.onGrant(1, granted);
+  for (let i = 1; i < inUse; i++) s.adm.admit(s.later);
+  s.adm.onLimitReached(1, true);
+  s.sent.length = 0;
+  s.verdicts.length = 0;
+  return s;
+}
+
+t.test('while the node is full, a session with no free permit is refused at once and nothing is sent', async (t) => {
+  const { adm, sent, verdicts, later } = full(2, 2);
+  for (let i = 0; i < 5; i++) t.equal(adm.admit(later), false);
+  t.same(verdicts, [false, false, false, false, false], 'each verdict came before admit returned');
+  t.same(sent, [], 'no lease_request');
+});
+
+t.test('hearing that the node is full hands back the permits freed since the reclaim round', async (t) => {
+  const { adm, sent, later } = setup(12, 4);
+  adm.admit(later);
+  adm.onGrant(1, 2);
+  adm.release();
+  sent.length = 0;
+  adm.onLimitReached(1, true);
+  t.same(sent, [{ type: 'lease_return', schema_version: 1, kind: 'http', seq: 0, count: 2 }]);
+  t.same({ granted: adm.account.granted, inUse: adm.account.inUse }, { granted: 0, inUse: 0 });
+});
+
+t.test('a release while the node is full goes back to the pool, whatever highWater says', async (t) => {
+  const { adm, sent } = full(2, 2);
+  adm.release();
+  t.same(sent, [{ type: 'lease_return', schema_version: 1, kind: 'http', seq: 0, count: 1 }]);
+  t.equal(adm.account.free, 0);
+});
+
+t.test('the lift ends local refusals: the next session without a permit asks again', async (t) => {
+  const { adm, sent, verdicts, later } = full(2, 2);
+  adm.onLimitReached(2, false);
+  t.equal(adm.admit(later), false);
+  t.same(verdicts, [], 'waiting, not refused');
+  t.same(sent, [{ type: 'lease_request', schema_version: 1, kind: 'http', seq: 2, need: 1, want: 1 }]);
+  adm.onGrant(2, 1);
+  t.same(verdicts, [true]);
+});
+
+t.test('a stale push changes nothing: an older "full" cannot undo a newer lift', async (t) => {
+  const { adm, verdicts, later } = full(2, 2);
+  adm.onLimitReached(3, false);
+  adm.onLimitReached(1, true);
+  adm.onLimitReached(3, true);
+  t.equal(adm.limit.reached, false);
+  adm.admit(later);
+  t.same(verdicts, [], 'the session waits for an answer instead of being refused');
+});
+
+t.test('sessions queued behind an answer that came short are refused once the node is full, without asking again', async (t) => {
+  const { adm, sent, verdicts, later } = setup(12, 4);
+  adm.admit(later);
+  adm.admit(later);
+  adm.admit(later);
+  adm.onLimitReached(1, true);
+  adm.onGrant(1, 0);
+  t.same(verdicts, [false, false, false]);
+  t.equal(sent.filter((m) => m.type === 'lease_request').length, 1);
+});
+
