@@ -27,7 +27,7 @@ t.test('propane config --json prints every default, integers as integers', async
   }
   const c = JSON.parse(r.stdout) as Record<string, any>;
   t.ok(Number.isInteger(c.workers) && c.workers >= 1, 'workers defaults to the CPU count');
-  t.same(c.timeouts, { headerSeconds: 10, bodySeconds: 30, idleSeconds: 5, writeSeconds: 30 });
+  t.same(c.timeouts, { headerSeconds: 10, bodySeconds: 30, idleSeconds: 5, writeSeconds: 30, handshakeSeconds: 10 });
   t.same(c.propane.crashLoop, { maxRestarts: 5, windowSeconds: 60, maxBackoffSeconds: 30, stableSeconds: 30 });
   t.match(c.propane, { reloadOverlapSeconds: 1, readyTimeoutSeconds: 30, workerTimeoutSeconds: 30 });
   t.same(c.websocket, { maxPayloadBytes: 16777216, pingIntervalSeconds: 30, pongTimeoutSeconds: 10 });

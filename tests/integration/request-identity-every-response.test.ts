@@ -37,11 +37,23 @@ async function rawAnswer(port: number, bytes: string): Promise<{ status: number;
   return { status: res.status, headers: res.headers };
 }
 
-/** Holds the node's one HTTP permit with an idle connection until `t` ends. */
+/**
+ * Holds the node's one HTTP permit with an idle connection until `t` ends,
+ * then waits until the worker has it back: a node that was full admits again
+ * once a release has reached it (docs/session-limits.md), not before.
+ */
 async function holdTheOnlyPermit(t: Test, node: PropaneNode): Promise<void> {
   const held = await rawConnect(node.port);
-  t.teardown(() => held.destroy());
+  t.teardown(async () => {
+    held.destroy();
+    await noSessions(node);
+  });
   await node.waitForStatus((s) => s.totals.sessions.http === 1);
+}
+
+/** Every connection the server has answered is closed on its side too, so its permit is free again. */
+async function noSessions(node: PropaneNode): Promise<void> {
+  await node.waitForStatus((s) => s.totals.sessions.http === 0 && s.totals.sessions.websocket === 0);
 }
 
 const CONFIG = {
@@ -116,6 +128,7 @@ t.test('every answer carries the identity and trace pairs: made fresh, or taken 
   });
 
   t.test('req.propane gives the app the context to send on, tracestate included', async (t) => {
+    await noSessions(node); // the 408s' connections hold the one permit until the worker has closed them
     const res = await httpGet(node.port, '/context', { headers: { ...given, tracestate: 'congo=t61rcWkgMzE' } });
     const seen = JSON.parse(res.body) as Record<string, unknown>;
     const a = identityOf(t, res.headers, '/context');

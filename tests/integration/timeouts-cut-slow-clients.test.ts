@@ -23,10 +23,10 @@ async function cutAnswer(t: { teardown(fn: () => void): void }, port: number, by
   return { ...res, closed: await closesWithin(s, 4_000) };
 }
 
-t.test('the timeout defaults are 10/30/5/30 and the ARLEN_* variables set them', async (t) => {
+t.test('the timeout defaults are 10/30/5/30 (and 10 for TLS handshakes) and the ARLEN_* variables set them', async (t) => {
   const defaults = await runCli(['config', '--json']);
   t.equal(defaults.code, 0, defaults.stderr);
-  t.same(JSON.parse(defaults.stdout).timeouts, { headerSeconds: 10, bodySeconds: 30, idleSeconds: 5, writeSeconds: 30 });
+  t.same(JSON.parse(defaults.stdout).timeouts, { headerSeconds: 10, bodySeconds: 30, idleSeconds: 5, writeSeconds: 30, handshakeSeconds: 10 });
   const env = {
     ARLEN_HEADER_TIMEOUT_SECONDS: '2',
     ARLEN_BODY_TIMEOUT_SECONDS: '3',
@@ -35,7 +35,7 @@ t.test('the timeout defaults are 10/30/5/30 and the ARLEN_* variables set them',
   };
   const set = await runCli(['config', '--json'], { env });
   t.equal(set.code, 0, set.stderr);
-  t.same(JSON.parse(set.stdout).timeouts, { headerSeconds: 2, bodySeconds: 3, idleSeconds: 4, writeSeconds: 6 });
+  t.same(JSON.parse(set.stdout).timeouts, { headerSeconds: 2, bodySeconds: 3, idleSeconds: 4, writeSeconds: 6, handshakeSeconds: 10 });
 });
 
 t.test('slow headers, slow bodies, idle keep-alives and stalled readers are cut, logged and counted', async (t) => {
