@@ -176,6 +176,18 @@ export class PropaneNode {
     throw new Error(`status condition not met within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
   }
 
+  /**
+   * Waits until no worker holds a session: every connection the server
+   * answered is closed on its side too, so its permit is free again. A
+   * client sees its answer before the server has closed the socket, and a
+   * node at its limit admits again only once the release has reached it
+   * (docs/session-limits.md): a test that needs the next session admitted
+   * waits for this first.
+   */
+  async waitNoSessions(): Promise<void> {
+    await this.waitForStatus((s) => s.totals.sessions.http === 0 && s.totals.sessions.websocket === 0);
+  }
+
   async readyWorkerPids(): Promise<number[]> {
     const s = await this.status();
     return s.workers.filter((w) => w.state === 'ready' && w.pid !== null).map((w) => w.pid!);

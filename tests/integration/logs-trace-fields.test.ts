@@ -40,6 +40,7 @@ t.test('request, app_error, backpressure and timeout lines carry the ids of thei
   const headerLine = await node.waitForLog((l) => l.event === 'timeout' && l.reason === 'header');
   t.same(['request_id', 'trace_id', 'span_id', 'trace_flags'].filter((k) => k in headerLine), [], 'a header timeout had no parsed request: no ids');
 
+  await node.waitNoSessions(); // the 408s' connections hold the one permit until the worker has closed them
   const held = await rawConnect(node.port);
   t.teardown(() => held.destroy());
   await node.waitForStatus((s) => s.totals.sessions.http === 1);

@@ -20,6 +20,7 @@ t.test('GET /metrics counts known traffic across workers, rejections, timeouts, 
   t.equal((await httpGet(node.port, '/no-such-page')).status, 404);
 
   // Three sessions that started their headers hold the whole limit; the fourth is refused, the three time out.
+  await node.waitNoSessions();
   const held = await Promise.all([0, 1, 2].map(() => rawConnect(node.port)));
   t.teardown(() => held.forEach((s) => s.destroy()));
   for (const s of held) s.write('GET / HTTP/1.1\r\n');

@@ -46,14 +46,9 @@ async function holdTheOnlyPermit(t: Test, node: PropaneNode): Promise<void> {
   const held = await rawConnect(node.port);
   t.teardown(async () => {
     held.destroy();
-    await noSessions(node);
+    await node.waitNoSessions();
   });
   await node.waitForStatus((s) => s.totals.sessions.http === 1);
-}
-
-/** Every connection the server has answered is closed on its side too, so its permit is free again. */
-async function noSessions(node: PropaneNode): Promise<void> {
-  await node.waitForStatus((s) => s.totals.sessions.http === 0 && s.totals.sessions.websocket === 0);
 }
 
 const CONFIG = {
@@ -128,7 +123,7 @@ t.test('every answer carries the identity and trace pairs: made fresh, or taken 
   });
 
   t.test('req.propane gives the app the context to send on, tracestate included', async (t) => {
-    await noSessions(node); // the 408s' connections hold the one permit until the worker has closed them
+    await node.waitNoSessions(); // the 408s' connections hold the one permit until the worker has closed them
     const res = await httpGet(node.port, '/context', { headers: { ...given, tracestate: 'congo=t61rcWkgMzE' } });
     const seen = JSON.parse(res.body) as Record<string, unknown>;
     const a = identityOf(t, res.headers, '/context');
