@@ -18,7 +18,7 @@ import { contextOf } from './request-identity.js';
 import { SessionRefusal } from './session-refusal.js';
 import type { WorkerCounters } from './stats.js';
 import { NODE_HTTP_TIMEOUTS_OFF, TimeoutSweeper } from './timeout-sweeper.js';
-import { REFUSAL_HANDSHAKE_MS, TlsTermination } from './tls-termination.js';
+import { TlsTermination } from './tls-termination.js';
 import { WebSocketHub } from './websocket.js';
 import { handleUpgrade, handshakeHeaders, type WebSocketUpgradeDeps } from './websocket-upgrade.js';
 
@@ -57,7 +57,7 @@ export class WorkerServer {
     this.#sweeper = new TimeoutSweeper(config.timeouts, this.#conns, { view, counters, log, identityHeaders });
     const tls = { minVersion: config.tls.minVersion, requestClientCert: config.tls.requestClientCert, handshakeMs: config.timeouts.handshakeSeconds * 1000 };
     this.tls = config.tls.certFile === undefined ? null : new TlsTermination(tls, { counters, log, countTimeout: () => this.#sweeper.count('handshake', undefined) });
-    this.#refusal = new SessionRefusal(this.#sweeper.limits.header, this.tls ? REFUSAL_HANDSHAKE_MS : 0, { view, counters, log, identityHeaders });
+    this.#refusal = new SessionRefusal(this.#sweeper.limits.header, this.tls?.refusalHandshakeMs ?? 0, { view, counters, log, identityHeaders });
     this.#sweeper.also((now) => this.#refusal.expire(now));
     this.#hub = new WebSocketHub(
       {

@@ -30,14 +30,16 @@ export interface RefusalHandshake {
  * a refused WebSocket upgrade gets the same bytes on its socket. A client
  * that sent a bare request is closed right after the answer; one that may
  * still be sending lingers, its further bytes discarded, until it closes or
- * its time is up. Those times are checked by the timeout sweep (`expire`),
- * so a refusal sets no timer of its own. Every refusal is counted; the log
+ * its time is up. Those times (a TLS handshake's, then the head's, then
+ * the linger's) are checked by the timeout sweep (`expire`), so a refusal
+ * sets no timer of its own. Every refusal is counted; the log
  * gets one `backpressure` line per reason per window, carrying the ids of
  * the refused request once its head is read (none when the client closes or
  * times out without sending one).
  */
 export class SessionRefusal {
-  readonly #headMs: number;
+  readonly #headerMs: number;
+  readonly #handshakeMs: number;
   readonly #deps: SessionRefusalDeps;
   readonly #rateLimit = new RateLimitedLog(5000);
   /** Lines admitted by the rate limit for a refused connection whose head is not read yet. */
@@ -45,9 +47,10 @@ export class SessionRefusal {
   /** Refused connections still open, and when each is cut (performance.now() ms). */
   readonly #deadlines = new Map<Conn, number>();
 
-  /** `handshakeMs`: how long a refused TLS handshake may take (0 without TLS); then the head has `headerTimeoutMs`. */
+  /** `handshakeMs`: how long a refused TLS handshake may take (unused without TLS); then the head has `headerTimeoutMs`. */
   constructor(headerTimeoutMs: number, handshakeMs: number, deps: SessionRefusalDeps) {
-    this.#headMs = handshakeMs + headerTimeoutMs;
+    this.#headerMs = headerTimeoutMs;
+    this.#handshakeMs = handshakeMs;
     this.#deps = deps;
   }
 
@@ -60,14 +63,19 @@ export class SessionRefusal {
     const line = this.#count('http_session_limit');
     if (conn.closed) return this.#log(line, undefined);
     if (line !== null) this.#pending.set(conn, line);
-    this.#cutAfter(conn, this.#headMs);
     const raw = conn.raw;
     if (tls === null) {
+      this.#cutAfter(conn, this.#headerMs);
       this.#readHead(conn, raw);
       raw.resume();
-    } else if (!tls.handshakeRefused(conn, (secure) => this.#readHead(conn, secure))) {
-      raw.destroy();
+      return;
     }
+    this.#cutAfter(conn, this.#handshakeMs);
+    const handshaken = (secure: Socket): void => {
+      this.#cutAfter(conn, this.#headerMs);
+      this.#readHead(conn, secure);
+    };
+    if (!tls.handshakeRefused(conn, handshaken)) raw.destroy();
   }
 
   /**

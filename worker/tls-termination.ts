@@ -11,8 +11,9 @@ import { createTlsServer, type TlsMaterialMessage, type TlsSettings } from './tl
 /**
  * Refused connections get the 503 over TLS, which costs a handshake the
  * session limit does not cover; at most this many run at once per worker,
- * each cut after REFUSAL_HANDSHAKE_MS. Past the bound a refused connection
- * is closed without one (docs/tls.md, "Over the session limit").
+ * each cut after REFUSAL_HANDSHAKE_MS (or handshakeSeconds, if shorter) by
+ * the timeout sweep (worker/session-refusal.ts). Past the bound a refused
+ * connection is closed without one (docs/tls.md, "Over the session limit").
  */
 export const MAX_REFUSAL_HANDSHAKES = 16;
 export const REFUSAL_HANDSHAKE_MS = 2000;
@@ -52,6 +53,11 @@ export class TlsTermination {
     this.#deps = deps;
   }
 
+  /** How long a refused connection's handshake may take before it is cut. */
+  get refusalHandshakeMs(): number {
+    return Math.min(REFUSAL_HANDSHAKE_MS, this.#settings.handshakeMs);
+  }
+
   /** Asks the supervisor for the certificates and ticket keys with `request`; resolves once the TLS server is built. */
   receive(request: () => void): Promise<void> {
     if (this.#server) return Promise.resolve();
@@ -89,21 +95,19 @@ export class TlsTermination {
 
   /**
    * A refused connection, so that its 503 arrives over TLS; false when
-   * MAX_REFUSAL_HANDSHAKES already run (the caller closes it).
+   * MAX_REFUSAL_HANDSHAKES already run (the caller closes it). The caller
+   * cuts it after refusalHandshakeMs: no timer here.
    */
   handshakeRefused(conn: Conn, serve: (secure: Socket) => void): boolean {
     if (this.#refusalHandshakes >= MAX_REFUSAL_HANDSHAKES) return false;
     this.#refusalHandshakes++;
-    const raw = conn.raw;
-    const timer = setTimeout(() => raw.destroy(), Math.min(REFUSAL_HANDSHAKE_MS, this.#settings.handshakeMs));
     let ended = false;
     const end = (): void => {
       if (ended) return;
       ended = true;
-      clearTimeout(timer);
       this.#refusalHandshakes--;
     };
-    raw.once('close', end);
+    conn.raw.once('close', end);
     this.#start(conn, { serve: (secure) => (end(), serve(secure)), refused: true });
     return true;
   }

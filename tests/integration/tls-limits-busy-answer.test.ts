@@ -64,7 +64,8 @@ if (requireOpenssl(t)) {
   });
 
   t.test('refused handshakes are bounded: past 16 at once a refused client is closed without one, still counted; then 503s again', async (t) => {
-    const node = await startPropane(t, { workers: 1, args: ['--max-http-sessions', '1'], config: { tls: tlsConfig(certs.server) } });
+    // handshakeSeconds is ten minutes: only the refusal's own 2 s bound can close the stalled clients within the 10 s wait below.
+    const node = await startPropane(t, { workers: 1, args: ['--max-http-sessions', '1'], config: { tls: tlsConfig(certs.server), timeouts: { handshakeSeconds: 600 } } });
     const held = await tlsConnect(node.port, { ca });
     t.teardown(() => held.destroy());
     t.equal(statusOf(await rawGet(held, '/')), 200);

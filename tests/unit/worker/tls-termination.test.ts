@@ -128,13 +128,9 @@ if (requireOpenssl(t)) {
     t.same(s.counters.tlsHandshakeFailures, { protocol: 0, no_client_certificate: 0, bad_client_certificate: 0, other: 0 }, 'refused handshakes are not counted as failures');
   });
 
-  t.test(`a refused handshake is cut after its own ${REFUSAL_HANDSHAKE_MS} ms, well before handshakeMs`, async (t) => {
-    const s = await setup(t, 600_000, true);
-    const client = await rawClient(s.port);
-    const closed = await within(new Promise<true>((r) => client.once('close', () => r(true))), 4 * REFUSAL_HANDSHAKE_MS);
-    t.equal(closed, true, 'closed by the refusal timeout (handshakeMs is ten minutes)');
-    t.equal(s.timeouts(), 0, 'not counted as a handshake timeout: it is counted once, as a rejection');
-    t.same(s.counters.tlsHandshakeFailures, { protocol: 0, no_client_certificate: 0, bad_client_certificate: 0, other: 0 }, 'nor as a failure');
+  t.test(`a refused handshake may take ${REFUSAL_HANDSHAKE_MS} ms, or handshakeMs if shorter (the timeout sweep cuts it: tls-limits-busy-answer)`, async (t) => {
+    t.equal((await setup(t, 600_000, true)).tls.refusalHandshakeMs, REFUSAL_HANDSHAKE_MS);
+    t.equal((await setup(t, 500, true)).tls.refusalHandshakeMs, 500);
   });
 
   t.test('ticket keys: a newer generation replaces the keys, and tickets of the old ones no longer resume; an older generation is ignored', async (t) => {
