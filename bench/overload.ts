@@ -14,17 +14,19 @@ import { median, percentile, runWrk, type WrkOptions, type WrkResult } from './w
  * keep-alive clients hold every permit; their throughput is measured alone
  * and while `flood` x `limit` more clients (one connection per request)
  * hammer the node, and an open-loop probe times single refused connections.
- * Alone and flooded phases alternate, and so do the two servers, every
- * round; medians.
+ * With --floor, a third side: node:cluster whose workers answer the
+ * connections past their share with a fixed 503 (over TLS, after a
+ * handshake) instead of dropping them, the least any Node server that answers can do. Alone and
+ * flooded phases alternate, and so do the servers, every round; medians.
  *
  * With --websocket the flood is of WebSocket upgrades: `limit` WebSockets
  * hold every WebSocket permit, the keep-alive clients are admitted HTTP
  * sessions beside them, and every upgrade gets the websocket_session_limit
  * 503 (no node:cluster side: it has no WebSocket limit to compare with).
  *
- *   node dist/bench/overload.js [--policy none|round_robin|reuse_port] [--tls] [--websocket] [--flood 3] [--limit 50] [--rounds 3] [--duration 5]
+ *   node dist/bench/overload.js [--policy none|round_robin|reuse_port] [--tls] [--websocket] [--flood 3] [--floor] [--limit 50] [--rounds 3] [--duration 5]
  */
-const values = benchArgs({ limit: 50, rounds: 3, duration: 5, policy: 'none', workers: 2, flood: 3, tls: false, websocket: false, 'probe-every': 20 });
+const values = benchArgs({ limit: 50, rounds: 3, duration: 5, policy: 'none', workers: 2, flood: 3, tls: false, websocket: false, 'probe-every': 20, floor: false });
 const { limit, rounds, workers, flood, tls, websocket } = values;
 const policy = values.policy as Policy;
 const durationSeconds = values.duration;
@@ -75,7 +77,10 @@ async function main(): Promise<string> {
   const sockets: WebSocket[] = [];
   const newSide = (server: Running): Side => ({ server, alone: [], held: [], flood: [], probe: { latencies: [], dropped: 0, other: 0 } });
   try {
-    if (!websocket) sides.push(newSide(await startBaseline(workers, policy, { maxConnections: Math.floor(limit / workers), ...(cert ? { tls: { cert: cert.cert, key: cert.key } } : {}), label: `maxConnections ${Math.floor(limit / workers)}` })));
+    const share = Math.floor(limit / workers);
+    const baselineTls = cert ? { tls: { cert: cert.cert, key: cert.key } } : {};
+    if (!websocket) sides.push(newSide(await startBaseline(workers, policy, { maxConnections: share, ...baselineTls, label: `maxConnections ${share}` })));
+    if (!websocket && values.floor) sides.push(newSide(await startBaseline(workers, policy, { maxConnections: share, answerOverflow: true, ...baselineTls, label: `answers past ${share}` })));
     const limitArgs = websocket ? ['--max-websocket-sessions', String(limit), '--max-http-sessions', String((flood + 2) * limit + 64)] : ['--max-http-sessions', String(limit)];
     sides.push(newSide(await startPropane(workers, policy, limitArgs, { env, app: websocket ? HELLO_WEBSOCKET_APP : HELLO_APP })));
     if (websocket) sockets.push(...(await holdWebSockets(sides.at(-1)!.server.port, limit)));

@@ -139,6 +139,8 @@ export interface BaselineOptions extends OnNode {
   tls?: TlsFiles;
   /** Each worker's server.maxConnections: connections past it are dropped at accept. */
   maxConnections?: number;
+  /** With maxConnections: answer the connections past it with a fixed 503 instead of dropping them. */
+  answerOverflow?: boolean;
   /** Names the server in the output; default: what it serves. */
   label?: string;
 }
