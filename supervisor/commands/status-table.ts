@@ -1,5 +1,8 @@
 import type { StatusPayload } from '../../contracts/status.js';
 
+/** Marks the session counts of a worker that missed the sessions query (docs/observability.md). */
+const STALE_MARK = '*';
+
 const mb = (bytes: number | null): string => (bytes === null ? '-' : `${(bytes / 1048576).toFixed(1)}M`);
 
 /** The readable form of GET /status for `propane status`. */
@@ -11,10 +14,12 @@ export function renderStatusTable(s: StatusPayload): string {
   const rows = [['SLOT', 'PID', 'STATE', 'RESTARTS', 'HTTP', 'WS', 'LAG', 'RSS', 'LAST EXIT']];
   for (const w of s.workers) {
     const lastExit = w.last_exit ? `${w.last_exit.signal ?? `code ${String(w.last_exit.code)}`}${w.last_exit.cause ? ` (${w.last_exit.cause})` : ''} at ${w.last_exit.at}` : '-';
-    rows.push([String(w.slot), w.pid === null ? '-' : String(w.pid), w.state, String(w.restarts), String(w.sessions.http), String(w.sessions.websocket), w.event_loop_lag_ms === null ? '-' : `${w.event_loop_lag_ms}ms`, mb(w.rss_bytes), lastExit]);
+    const stale = w.sessions_stale ? STALE_MARK : '';
+    rows.push([String(w.slot), w.pid === null ? '-' : String(w.pid), w.state, String(w.restarts), `${w.sessions.http}${stale}`, `${w.sessions.websocket}${stale}`, w.event_loop_lag_ms === null ? '-' : `${w.event_loop_lag_ms}ms`, mb(w.rss_bytes), lastExit]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) lines.push(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  if (s.workers.some((w) => w.sessions_stale)) lines.push(`${STALE_MARK} the worker did not answer in time: its last report (sessions_stale)`);
   const t = s.totals;
   lines.push('');
   lines.push(`sessions  http ${t.sessions.http}/${t.limits.http}  websocket ${t.sessions.websocket}/${t.limits.websocket}  rejected http ${t.rejected.http_session_limit}  websocket ${t.rejected.websocket_session_limit}`);

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import t from 'tap';
+import { runCli } from '../helpers/cli.js';
 import { startPropane, WORKER_PID_HEADERS } from '../helpers/propane.js';
 import { admitSessions, closeAll } from '../helpers/sessions.js';
 
@@ -30,6 +31,11 @@ t.test('a stopped worker shows its last report, marked sessions_stale, while /st
     t.match(byPid.get(stopped!), { state: 'ready', sessions: { http: perPid.get(stopped!), websocket: 0 }, sessions_stale: true }, 'the stopped worker: its last report, stale');
     t.match(byPid.get(running!), { sessions: { http: perPid.get(running!), websocket: 0 }, sessions_stale: false }, 'the other one: answered');
     t.same(during.totals.sessions, { http: 4, websocket: 0 });
+    const table = await runCli(['status', '--status-socket', node.socket]);
+    t.equal(table.code, 0);
+    t.match(table.stdout, new RegExp(`^\\d+\\s+${stopped}\\s+ready\\s+\\d+\\s+${perPid.get(stopped!)}\\*\\s+0\\*\\s`, 'm'), 'the table marks the stopped worker\'s counts');
+    t.match(table.stdout, new RegExp(`^\\d+\\s+${running}\\s+ready\\s+\\d+\\s+${perPid.get(running!)}\\s+0\\s`, 'm'), 'and not the other one\'s');
+    t.match(table.stdout, /^\* the worker did not answer in time: its last report \(sessions_stale\)$/m);
   } finally {
     process.kill(stopped!, 'SIGCONT');
   }

@@ -34,6 +34,8 @@ const idle = { in_progress: false, last: null };
 for (const c of [
   { name: 'the header names pid, state, uptime, RSS and the listen address', s: status([worker({})], idle), want: /^propane 0\.1\.0  pid 4100  running  up 12\.5s  rss 40\.0M  listen 127\.0\.0\.1:3000  scheduling none$/m },
   { name: 'a ready worker shows its sessions, lag and RSS', s: status([worker({})], idle), want: /^0\s+4101\s+ready\s+0\s+3\s+1\s+0\.4ms\s+50\.0M\s+-$/m },
+  { name: 'a worker that missed the sessions query has its counts marked, with a note under the table', s: status([worker({ sessions_stale: true }), worker({ slot: 1, pid: 4102 })], idle), want: /^0\s+4101\s+ready\s+0\s+3\*\s+1\*\s+0\.4ms\s+50\.0M\s+-\n1\s+4102\s+ready\s+0\s+3\s+1\s+0\.4ms\s+50\.0M\s+-\n\* the worker did not answer in time: its last report \(sessions_stale\)$/m },
+  { name: 'no note when every worker answered', s: status([worker({})], idle), want: /^(?![\s\S]*did not answer)/ },
   { name: 'a worker without a heartbeat yet shows - for lag and RSS', s: status([worker({ state: 'starting', event_loop_lag_ms: null, rss_bytes: null })], idle), want: /^0\s+4101\s+starting\s+0\s+3\s+1\s+-\s+-\s+-$/m },
   { name: 'a crash-looping slot shows no pid, its restarts and its last exit with the cause', s: status([worker({ pid: null, state: 'crash_loop', restarts: 6, last_exit: { code: 1, signal: null, at: '2026-01-01T00:00:09.000Z', cause: 'boot_failure' } })], idle), want: /^0\s+-\s+crash_loop\s+6\s+.*code 1 \(boot_failure\) at 2026-01-01T00:00:09\.000Z$/m },
   { name: 'a killed worker shows the signal', s: status([worker({ restarts: 1, last_exit: { code: null, signal: 'SIGKILL', at: 'T', cause: 'killed_hung' } })], idle), want: /SIGKILL \(killed_hung\) at T$/m },
