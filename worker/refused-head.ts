@@ -41,10 +41,13 @@ export function scanHead(head: string): RefusedHead {
   const echoed: Record<string, string> = {};
   let announcesBody = false;
   let start = head.indexOf('\n') + 1;
+  // The next colon at or after `start`, found once and reused by the lines before it: searching afresh
+  // from every line start would make a head of many colon-less lines cost time quadratic in its length.
+  let colon = -1;
   while (start > 0 && start < head.length) {
     const next = head.indexOf('\n', start);
     const end = next < 0 ? head.length : next;
-    const colon = head.indexOf(':', start);
+    if (colon < start) colon = head.indexOf(':', start) >>> 0; // none left: 2^32 - 1, past every line
     if (colon > start && colon < end) {
       const name = head.slice(start, colon).toLowerCase();
       const value = (): string => head.slice(colon + 1, end).replace(/^[ \t]+|[ \t\r]+$/g, '');

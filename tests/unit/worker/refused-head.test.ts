@@ -34,6 +34,11 @@ const heads = [
 t.test('echoedHeaders reads the request-identity and trace headers', async (t) => {
   for (const c of heads) t.test(c.name, async (t) => t.same(echoedHeaders(c.head), c.want));
   t.test('bare LF lines', async (t) => t.same(echoedHeaders('GET / HTTP/1.1\nHost: x\nx-request-id: lf\n\n'), { 'x-request-id': 'lf' }));
+  t.test('lines without a colon before, between and after the headers are skipped, however many', async (t) => {
+    const junk = 'a\r\n'.repeat(20_000);
+    t.same(echoedHeaders(`GET / HTTP/1.1\r\n${junk}X-Request-Id: r1\r\n${junk}traceparent: tp\r\n${junk}\r\n`), { 'x-request-id': 'r1', traceparent: 'tp' });
+  });
+  t.test('a colon on a later line never names the line before it', async (t) => t.same(echoedHeaders('GET / HTTP/1.1\r\nx-request-id\r\nx: x-request-id: no\r\n:x-trace-id: no\r\n\r\n'), {}));
 });
 
 t.test('a body is announced by a Content-Length other than 0 or by a Transfer-Encoding', async (t) => {
