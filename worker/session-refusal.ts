@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { PropaneRequestContext } from '../contracts/app.js';
 import { logEvent, type Logger } from '../shared/log.js';
@@ -30,9 +31,11 @@ export interface RefusalHandshake {
  * a refused WebSocket upgrade gets the same bytes on its socket. A client
  * that sent a bare request is closed right after the answer; one that may
  * still be sending lingers, its further bytes discarded, until it closes or
- * its time is up. Those times (a TLS handshake's, then the head's, then
- * the linger's) are checked by the timeout sweep (`expire`), so a refusal
- * sets no timer of its own. Every refusal is counted; the log
+ * its time is up. A head that does not end within its time, or within
+ * MAX_REFUSED_HEAD_BYTES, is answered as it stands (fresh ids), so a client
+ * that sent anything gets the 503; one that sent nothing is cut. Those
+ * times (a TLS handshake's, then the head's, then the linger's) are checked
+ * by the timeout sweep (`expire`), so a refusal sets no timer of its own. Every refusal is counted; the log
  * gets one `backpressure` line per reason per window, carrying the ids of
  * the refused request once its head is read (none when the client closes or
  * times out without sending one).
@@ -46,8 +49,10 @@ export class SessionRefusal {
   readonly #pending = new WeakMap<Conn, BackpressureLine>();
   /** Refused connections still open, and when each is cut (performance.now() ms). */
   readonly #deadlines = new Map<Conn, number>();
+  /** Refused connections that sent part of a head: how to answer each without the rest. */
+  readonly #partial = new Map<Conn, () => void>();
 
-  /** `handshakeMs`: how long a refused TLS handshake may take (unused without TLS); then the head has `headerTimeoutMs`. */
+  /** `handshakeMs`: how long a refused TLS handshake may take, and then its head (unused without TLS); a plain head has `headerTimeoutMs`. */
   constructor(headerTimeoutMs: number, handshakeMs: number, deps: SessionRefusalDeps) {
     this.#headerMs = headerTimeoutMs;
     this.#handshakeMs = handshakeMs;
@@ -72,7 +77,8 @@ export class SessionRefusal {
     }
     this.#cutAfter(conn, this.#handshakeMs);
     const handshaken = (secure: Socket): void => {
-      this.#cutAfter(conn, this.#headerMs);
+      // Its slot among the bounded refused TLS connections is held until it closes: the head gets the same short time.
+      this.#cutAfter(conn, Math.min(this.#headerMs, this.#handshakeMs));
       this.#readHead(conn, secure);
     };
     if (!tls.handshakeRefused(conn, handshaken)) raw.destroy();
@@ -88,30 +94,45 @@ export class SessionRefusal {
     this.#answer(conn, conn.socket, this.#busy('websocket_session_limit', context), more);
   }
 
-  /** The sweep's share: cuts the refused connections whose time is up. */
+  /**
+   * The sweep's share: the refused connections whose time is up. One that sent part of a head gets its
+   * 503 now (and lingers); one that sent nothing, or was answered already, is cut.
+   */
   expire(now: number): void {
-    for (const [conn, deadline] of this.#deadlines) if (now >= deadline) conn.raw.destroy();
+    for (const [conn, deadline] of this.#deadlines) {
+      if (now < deadline) continue;
+      const giveUp = this.#partial.get(conn);
+      if (giveUp) giveUp();
+      else conn.raw.destroy();
+    }
   }
 
   #readHead(conn: Conn, socket: Socket): void {
     let head = '';
+    const giveUp = (): void => {
+      socket.off('data', onData);
+      this.#partial.delete(conn);
+      this.#answerRequest(conn, socket, {}, true);
+    };
     const onData = (chunk: Buffer): void => {
       const searched = head.length;
       head += chunk.toString('latin1');
       const end = headEnd(head, searched);
       if (end < 0) {
-        if (head.length > MAX_REFUSED_HEAD_BYTES) socket.destroy();
+        if (head.length > MAX_REFUSED_HEAD_BYTES) giveUp();
+        else this.#partial.set(conn, giveUp);
         return;
       }
       socket.off('data', onData);
-      this.#answerHead(conn, socket, head.slice(0, end), end < head.length);
+      this.#partial.delete(conn);
+      const { echoed, announcesBody } = scanHead(head.slice(0, end));
+      this.#answerRequest(conn, socket, echoed, end < head.length || announcesBody);
     };
     socket.on('data', onData);
   }
 
-  /** The head is in (`more`: and bytes past it): log the pending line with its ids, and answer. */
-  #answerHead(conn: Conn, socket: Socket, head: string, more: boolean): void {
-    const { echoed, announcesBody } = scanHead(head);
+  /** Logs the pending line with the request's ids, and answers (`mayStillSend`: bytes may follow what was read). */
+  #answerRequest(conn: Conn, socket: Socket, echoed: IncomingHttpHeaders, mayStillSend: boolean): void {
     const on = this.#deps.identityHeaders;
     const pending = this.#pending.get(conn);
     const context = on.identity || on.trace || pending ? identify(echoed) : undefined;
@@ -119,7 +140,7 @@ export class SessionRefusal {
       this.#pending.delete(conn);
       this.#log(pending, context);
     }
-    this.#answer(conn, socket, this.#busy('http_session_limit', context), more || announcesBody);
+    this.#answer(conn, socket, this.#busy('http_session_limit', context), mayStillSend);
   }
 
   /**
@@ -161,6 +182,7 @@ export class SessionRefusal {
 
   #closed(conn: Conn): void {
     this.#deadlines.delete(conn);
+    this.#partial.delete(conn);
     const line = this.#pending.get(conn);
     if (line === undefined) return;
     this.#pending.delete(conn);

@@ -9,13 +9,14 @@ import type { WorkerCounters } from './stats.js';
 import { createTlsServer, type TlsMaterialMessage, type TlsSettings } from './tls-context.js';
 
 /**
- * Refused connections get the 503 over TLS, which costs a handshake the
- * session limit does not cover; at most this many run at once per worker,
- * each cut after REFUSAL_HANDSHAKE_MS (or handshakeSeconds, if shorter) by
- * the timeout sweep (worker/session-refusal.ts). Past the bound a refused
- * connection is closed without one (docs/tls.md, "Over the session limit").
+ * Refused connections get the 503 over TLS, which costs a handshake and
+ * TLS state the session limit does not cover; at most this many are open at
+ * once per worker, each given REFUSAL_HANDSHAKE_MS (or handshakeSeconds, if
+ * shorter) for its handshake and as much for its head, cut by the timeout
+ * sweep (worker/session-refusal.ts). Past the bound a refused connection is
+ * closed without one (docs/tls.md, "Over the session limit").
  */
-export const MAX_REFUSAL_HANDSHAKES = 16;
+export const MAX_REFUSED_TLS_CONNECTIONS = 16;
 export const REFUSAL_HANDSHAKE_MS = 2000;
 
 export interface TlsTerminationDeps {
@@ -46,7 +47,7 @@ export class TlsTermination {
   #server: Tls.Server | null = null;
   #keys: TicketKeys | null = null;
   #material: ((err?: Error) => void) | null = null;
-  #refusalHandshakes = 0;
+  #refusedOpen = 0;
 
   constructor(settings: TlsSettings, deps: TlsTerminationDeps) {
     this.#settings = settings;
@@ -95,20 +96,18 @@ export class TlsTermination {
 
   /**
    * A refused connection, so that its 503 arrives over TLS; false when
-   * MAX_REFUSAL_HANDSHAKES already run (the caller closes it). The caller
-   * cuts it after refusalHandshakeMs: no timer here.
+   * MAX_REFUSED_TLS_CONNECTIONS refused connections are already open (the caller
+   * closes it). Each holds its place until it closes, after its answer too:
+   * a client that completes the handshake and then sends nothing holds TLS
+   * state as a handshaking one does. The caller cuts it after
+   * refusalHandshakeMs for the handshake and as much again for the head: no
+   * timer here.
    */
   handshakeRefused(conn: Conn, serve: (secure: Socket) => void): boolean {
-    if (this.#refusalHandshakes >= MAX_REFUSAL_HANDSHAKES) return false;
-    this.#refusalHandshakes++;
-    let ended = false;
-    const end = (): void => {
-      if (ended) return;
-      ended = true;
-      this.#refusalHandshakes--;
-    };
-    conn.raw.once('close', end);
-    this.#start(conn, { serve: (secure) => (end(), serve(secure)), refused: true });
+    if (this.#refusedOpen >= MAX_REFUSED_TLS_CONNECTIONS) return false;
+    this.#refusedOpen++;
+    conn.raw.once('close', () => this.#refusedOpen--);
+    this.#start(conn, { serve, refused: true });
     return true;
   }
 

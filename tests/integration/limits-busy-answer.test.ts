@@ -49,8 +49,8 @@ t.test('a refused client that never sends a request is closed, with no answer, s
 });
 
 /** One worker at a limit of 1 with its session held, and a fresh connection that it refuses. */
-async function refusedConnection(t: Parameters<typeof startPropane>[0]): Promise<{ s: Socket; held: Socket }> {
-  const node = await startPropane(t, { workers: 1, args: ['--max-http-sessions', '1'] });
+async function refusedConnection(t: Parameters<typeof startPropane>[0], config?: Record<string, unknown>): Promise<{ s: Socket; held: Socket }> {
+  const node = await startPropane(t, { workers: 1, args: ['--max-http-sessions', '1'], ...(config ? { config } : {}) });
   const held = (await openSession(node.port)).socket;
   t.teardown(() => held.destroy());
   const s = await rawConnect(node.port);
@@ -99,4 +99,35 @@ t.test('a refused request whose body is still coming gets the 503 and a clean cl
   t.equal(closed.closed, true, 'the server closed once the client did');
   t.equal(error, null, 'no ECONNRESET: the rest of the body was read and dropped');
   t.equal(held.destroyed, false, 'the admitted session is untouched');
+});
+
+t.test('a refused client whose head passes 16 KiB gets the 503 with a fresh id, and a clean close, never a reset', async (t) => {
+  const { s, held } = await refusedConnection(t);
+  let error: Error | null = null;
+  s.on('error', (err) => (error = err));
+  s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: never-read\r\nX-Filler: ${'f'.repeat(20 * 1024)}\r\n`);
+  const answer = await readUntil(s, isCompleteResponse);
+  t.equal(statusOf(answer), 503, 'answered without waiting for the rest of the head');
+  t.match(answer, /\r\nX-Arlen-Backpressure-Reason: http_session_limit\r\n/);
+  t.match(answer, /\r\nX-Request-Id: [0-9a-f]{32}\r\n/, 'a fresh id: the head was not read to its end');
+  t.match(answer, /\r\n\r\nserver busy\n$/);
+  s.end('X-More: still sending\r\n\r\n');
+  const closed = await readToClose(s);
+  t.equal(closed.closed, true, 'the server closed once the client did');
+  t.equal(error, null, 'no ECONNRESET: what it sent after the answer was read and dropped');
+  t.equal(held.destroyed, false, 'the admitted session is untouched');
+});
+
+t.test('a refused client that stops in the middle of its head gets the 503 at the header timeout, then a clean close', async (t) => {
+  const { s } = await refusedConnection(t, { timeouts: { headerSeconds: 1 } });
+  let error: Error | null = null;
+  s.on('error', (err) => (error = err));
+  s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  const answer = await readUntil(s, isCompleteResponse, 10_000);
+  t.equal(statusOf(answer), 503, 'answered once its time was up, as it stood');
+  t.match(answer, /\r\nX-Arlen-Backpressure-Reason: http_session_limit\r\n/);
+  s.end();
+  const closed = await readToClose(s);
+  t.equal(closed.closed, true);
+  t.equal(error, null, 'no ECONNRESET');
 });

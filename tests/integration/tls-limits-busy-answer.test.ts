@@ -63,38 +63,52 @@ if (requireOpenssl(t)) {
     t.same(status.totals.rejected, { http_session_limit: 0, websocket_session_limit: 1 });
   });
 
-  t.test('refused handshakes are bounded: past 16 at once a refused client is closed without one, still counted; then 503s again', async (t) => {
-    // handshakeSeconds is ten minutes: only the refusal's own 2 s bound can close the stalled clients within the 10 s wait below.
-    const node = await startPropane(t, { workers: 1, args: ['--max-http-sessions', '1'], config: { tls: tlsConfig(certs.server), timeouts: { handshakeSeconds: 600 } } });
-    const held = await tlsConnect(node.port, { ca });
-    t.teardown(() => held.destroy());
-    t.equal(statusOf(await rawGet(held, '/')), 200);
+  for (const c of [
+    {
+      name: 'refused handshakes are bounded: past 16 at once a refused client is closed without one, still counted; then 503s again',
+      // Stalled refused clients: TCP connected, never a ClientHello. Ten-minute handshakes: only the refusal's own 2 s bound can cut them.
+      open: (port: number): Promise<Socket> => rawConnect(port),
+      timeouts: { handshakeSeconds: 600 },
+      cut: 'the stalled ones are cut after the refusal handshake timeout, with no answer',
+    },
+    {
+      name: 'refused TLS clients that complete the handshake and then send nothing hold the bound too, and are cut 2 s later',
+      open: (port: number): Promise<Socket> => tlsConnect(port, { ca }),
+      timeouts: { handshakeSeconds: 600, headerSeconds: 600 },
+      cut: 'each is cut 2 s after its handshake, with no answer: it asked nothing',
+    },
+  ]) {
+    t.test(c.name, async (t) => {
+      const node = await startPropane(t, { workers: 1, args: ['--max-http-sessions', '1'], config: { tls: tlsConfig(certs.server), timeouts: c.timeouts } });
+      const held = await tlsConnect(node.port, { ca });
+      t.teardown(() => held.destroy());
+      t.equal(statusOf(await rawGet(held, '/')), 200);
 
-    // Stalled refused clients: TCP connected, never a ClientHello; each holds a refusal handshake for up to 2 s.
-    const stalled: Socket[] = [];
-    t.teardown(() => closeAll(stalled));
-    for (let i = 0; i < 16; i++) stalled.push(await rawConnect(node.port));
-    await node.waitForStatus((s) => s.totals.rejected.http_session_limit === 16, 10_000);
+      const bound: Socket[] = [];
+      t.teardown(() => closeAll(bound));
+      for (let i = 0; i < 16; i++) bound.push(await c.open(node.port));
+      await node.waitForStatus((s) => s.totals.rejected.http_session_limit === 16, 10_000);
 
-    const past = await tlsConnect(node.port, { ca }).then(
-      (s) => (s.destroy(), 'handshake completed'),
-      (err: NodeJS.ErrnoException) => err.code ?? err.message,
-    );
-    t.match(past, /^(ECONNRESET|closed during the handshake)$/, `a client past the bound sees its connection closed before the handshake (${past})`);
+      const past = await tlsConnect(node.port, { ca }).then(
+        (s) => (s.destroy(), 'handshake completed'),
+        (err: NodeJS.ErrnoException) => err.code ?? err.message,
+      );
+      t.match(past, /^(ECONNRESET|closed during the handshake)$/, `a client past the bound sees its connection closed before the handshake (${past})`);
 
-    const answers = await Promise.all(stalled.map((s) => readToClose(s, 10_000)));
-    t.same(answers.map((a) => [a.closed, a.status]), stalled.map(() => [true, 0]), 'the stalled ones are cut after the refusal handshake timeout, with no answer');
+      const answers = await Promise.all(bound.map((s) => readToClose(s, 10_000)));
+      t.same(answers.map((a) => [a.closed, a.status]), bound.map(() => [true, 0]), c.cut);
 
-    const s = await tlsConnect(node.port, { ca });
-    t.teardown(() => s.destroy());
-    s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-    const a = await readToClose(s);
-    t.equal(a.status, 503, 'with the bound free again, a refused client gets its 503 over TLS');
-    t.equal(a.headers['x-arlen-backpressure-reason'], 'http_session_limit');
-    const status = await node.waitForStatus((st) => st.totals.rejected.http_session_limit === 18, 10_000);
-    t.equal(status.totals.rejected.http_session_limit, 18, 'all 18 refusals are counted, the one closed without a handshake too');
-    held.destroy();
-    await sleep(100);
-    await node.waitForStatus((st) => st.totals.sessions.http === 0, 10_000);
-  });
+      const s = await tlsConnect(node.port, { ca });
+      t.teardown(() => s.destroy());
+      s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      const a = await readToClose(s);
+      t.equal(a.status, 503, 'with the bound free again, a refused client gets its 503 over TLS');
+      t.equal(a.headers['x-arlen-backpressure-reason'], 'http_session_limit');
+      const status = await node.waitForStatus((st) => st.totals.rejected.http_session_limit === 18, 10_000);
+      t.equal(status.totals.rejected.http_session_limit, 18, 'all 18 refusals are counted, the one closed without a handshake too');
+      held.destroy();
+      await sleep(100);
+      await node.waitForStatus((st) => st.totals.sessions.http === 0, 10_000);
+    });
+  }
 }

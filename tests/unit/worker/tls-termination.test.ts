@@ -5,7 +5,7 @@ import { IPC_SCHEMA_VERSION } from '../../../contracts/ipc-constants.js';
 import { attachConn, connOf, type Conn } from '../../../worker/connection.js';
 import { WorkerCounters } from '../../../worker/stats.js';
 import type { TlsMaterialMessage } from '../../../worker/tls-context.js';
-import { MAX_REFUSAL_HANDSHAKES, parentOf, REFUSAL_HANDSHAKE_MS, TlsTermination } from '../../../worker/tls-termination.js';
+import { MAX_REFUSED_TLS_CONNECTIONS, parentOf, REFUSAL_HANDSHAKE_MS, TlsTermination } from '../../../worker/tls-termination.js';
 import { makeCertificates, readPem, requireOpenssl } from '../../helpers/certificates.js';
 import { logSink } from '../../helpers/log-sink.js';
 import { tlsConnect } from '../../helpers/tls-client.js';
@@ -113,13 +113,13 @@ if (requireOpenssl(t)) {
     t.same(s.counters.tlsHandshakeFailures, { protocol: 0, no_client_certificate: 0, bad_client_certificate: 0, other: 0 });
   });
 
-  t.test(`refused connections handshake at most ${MAX_REFUSAL_HANDSHAKES} at a time; past that they are closed without one`, async (t) => {
+  t.test(`refused connections handshake at most ${MAX_REFUSED_TLS_CONNECTIONS} at a time; past that they are closed without one`, async (t) => {
     const s = await setup(t, 5_000, true);
     // Stalled clients: connected, silent, each holding a refusal handshake.
-    for (let i = 0; i < MAX_REFUSAL_HANDSHAKES + 3; i++) await rawClient(s.port);
-    await pollUntil(async () => s.accepted.length, (n) => n === MAX_REFUSAL_HANDSHAKES + 3, 5_000, 10);
+    for (let i = 0; i < MAX_REFUSED_TLS_CONNECTIONS + 3; i++) await rawClient(s.port);
+    await pollUntil(async () => s.accepted.length, (n) => n === MAX_REFUSED_TLS_CONNECTIONS + 3, 5_000, 10);
     t.equal(s.refusedOverBound.length, 3, 'three over the bound were closed at once');
-    for (const c of s.accepted.slice(0, MAX_REFUSAL_HANDSHAKES)) c.raw.destroy();
+    for (const c of s.accepted.slice(0, MAX_REFUSED_TLS_CONNECTIONS)) c.raw.destroy();
     await sleep(50);
     const client = await tlsConnect(s.port, { ca });
     t.teardown(() => client.destroy());
