@@ -126,8 +126,10 @@ export class Supervisor implements SupervisorView {
 
   async start(): Promise<void> {
     const c = this.#config;
+    this.#broadcast.push(); // a first cluster state, so that /status answers while the start waits below
     // Bound before anything starts, so that a port taken fails the start at once.
     await this.#listeners?.open(c.workers);
+    if (this.#isShuttingDown()) return; // a SIGTERM meanwhile: shutdown() finishes alone, nothing was forked
     setupCluster(c.propane.schedulingPolicy);
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal));
     receiveWorkerMessages({
@@ -147,6 +149,7 @@ export class Supervisor implements SupervisorView {
       { nodeId: c.cluster.nodeId, host: this.host, port: this.port, pid: process.pid, version: this.version, startedAt: this.startedAt.toISOString() },
       () => this.#broadcast.push(),
     );
+    if (this.#isShuttingDown()) return;
     this.#broadcast.push();
     this.#pool.fill(c.workers);
     this.#heartbeats.start();
@@ -162,7 +165,7 @@ export class Supervisor implements SupervisorView {
   reload(): Promise<ReloadResponse> {
     const startedAt = new Date();
     if (this.#reloads.inProgress) return this.#refuse(startedAt, `a reload is already in progress (started at ${this.#reloads.last?.started_at ?? 'just now'}); wait for it to finish`);
-    if (this.#isShuttingDown()) return this.#refuse(startedAt, `the supervisor is ${this.#state}`);
+    if (this.#state !== 'running') return this.#refuse(startedAt, `the supervisor is ${this.#state}${this.#state === 'starting' ? '; reload once it is running' : ''}`);
     let loaded: LoadedConfig;
     try {
       loaded = this.#opts.reloadConfig();
