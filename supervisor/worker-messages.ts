@@ -56,10 +56,12 @@ function dispatch(h: WorkerMessageHandlers, id: number, msg: WorkerToSupervisor)
     case 'worker_listening':
       logEvent(h.log, 'info', 'worker_listening', { slot: wp.slot, worker_pid: wp.pid, port: msg.port }, 'worker listening');
       return;
+    // Only a booting worker becomes ready or fails its boot: a draining one that finishes its listen
+    // late, or an app that sends these itself, changes nothing.
     case 'worker_ready':
-      return h.ready(wp);
+      return wp.state === 'starting' ? h.ready(wp) : undefined;
     case 'worker_boot_failed':
-      return h.bootFailed(wp, msg);
+      return wp.state === 'starting' ? h.bootFailed(wp, msg) : undefined;
     case 'heartbeat_ack':
       wp.onHeartbeat(msg.stats);
       h.totals.add(wp.id, msg.stats);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { runCli } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
 import { fixtureApp } from '../helpers/paths.js';
 import { startPropane } from '../helpers/propane.js';
@@ -31,4 +32,16 @@ t.test('junk a worker sends over IPC is logged once as ipc_rejected (rate limite
   const stopped = await node.stop();
   t.equal(stopped.code, 0);
   t.same(stopped.leftovers, []);
+});
+
+t.test('worker_ready and worker_boot_failed from a worker that is not booting change nothing', async (t) => {
+  const node = await startPropane(t, { app: fixtureApp('claims-ready-while-draining.cjs'), workers: 1 });
+  const [first] = (await node.status()).workers;
+  const from = node.logs.length;
+  t.equal((await runCli(['reload', '--status-socket', node.socket])).code, 0, 'the reload completes');
+  const after = await node.waitForStatus((s) => s.workers.length === 1 && s.workers[0]!.pid !== first!.pid && s.workers[0]!.state === 'ready');
+  const ready = node.logs.slice(from).filter((l) => l.event === 'worker_ready');
+  t.same(ready.map((l) => l.worker_pid), [after.workers[0]!.pid], 'only the replacement became ready; the draining worker\'s claim was ignored');
+  t.equal(node.logs.filter((l) => l.event === 'worker_boot_failed').length, 0, 'nor was its boot failure booked');
+  t.equal(node.logs.filter((l) => l.event === 'supervisor_stopped').length, 0, 'and a listen failure it did not have stopped nothing');
 });
