@@ -80,8 +80,18 @@ export class AdmissionBroker {
     }
   }
 
+  /**
+   * A reload's limits. A limit lowered below what the workers hold takes back every free permit at
+   * once, so none is spent on a new session over the new limit: only the sessions already admitted
+   * (and those admitted while the message travels) stay above it, until they end.
+   */
   setLimits(limits: Record<SessionKind, number>): void {
-    for (const kind of SESSION_KINDS) this.#releasing(kind, () => this.ledgers[kind].setLimit(limits[kind]));
+    for (const kind of SESSION_KINDS) {
+      this.#releasing(kind, () => this.ledgers[kind].setLimit(limits[kind]));
+      if (this.ledgers[kind].leased <= limits[kind]) continue;
+      const seq = ++this.#reclaimSeq;
+      for (const w of this.ledgers[kind].holders()) this.#workers.get(w)?.send({ type: 'lease_reclaim', schema_version: IPC_SCHEMA_VERSION, kind, seq });
+    }
   }
 
   #isAlive(worker: number): boolean {

@@ -177,3 +177,38 @@ t.test('a worker started while the node was full learns it from its first short 
   await pushed();
   t.equal(n.sent.get(3)!.lease_request, 1, 'one request, the first');
 });
+
+t.test('a limit lowered below what the workers hold takes their free permits back: no new session over the new limit', async (t) => {
+  const n = node(100, 2);
+  t.equal(await n.admit(1), true);
+  t.equal(await n.admit(2), true);
+  t.ok(n.adms.get(1)!.account.free > 3 && n.adms.get(2)!.account.free > 3, 'each worker holds free permits beyond the coming limit');
+  n.broker.setLimits({ http: 4, websocket: 4 });
+  await pushed();
+  await pushed();
+  t.equal(n.ledger.leased, 2, 'every free permit went back: only the two in use stay leased');
+  const verdicts: boolean[] = [];
+  for (let i = 0; i < 6; i++) verdicts.push(await n.admit((i % 2) + 1));
+  t.equal(verdicts.filter(Boolean).length, 2, 'two more sessions reach the new limit of 4; the rest are refused');
+  t.equal(n.inUse(), 4);
+  t.ok(n.ledger.leased <= 4);
+});
+
+t.test('a limit lowered below the sessions in use keeps them and admits nothing new until they end', async (t) => {
+  const n = node(100, 2);
+  for (let i = 0; i < 6; i++) t.equal(await n.admit((i % 2) + 1), true);
+  n.broker.setLimits({ http: 4, websocket: 4 });
+  await pushed();
+  await pushed();
+  t.equal(n.ledger.leased, 6, 'the six in use stay leased, over the new limit');
+  t.equal(await n.admit(1), false);
+  t.equal(await n.admit(2), false);
+  for (let i = 0; i < 3; i++) n.adms.get(1)!.release();
+  for (let i = 0; i < 3; i++) n.adms.get(2)!.release();
+  await pushed();
+  await pushed();
+  const verdicts: boolean[] = [];
+  for (let i = 0; i < 6; i++) verdicts.push(await n.admit((i % 2) + 1));
+  t.equal(verdicts.filter(Boolean).length, 4, 'once they ended, the new limit of 4 is served, no more');
+  t.equal(n.inUse(), 4);
+});
