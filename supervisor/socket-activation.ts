@@ -72,7 +72,7 @@ export function describeUnusableFd(fd: number, what: FdKind): string | null {
     case 'udp':
       return `${head} is a UDP socket; propane serves HTTP over TCP. Fix: use ListenStream= instead of ListenDatagram= in the .socket unit.`;
     case 'other_socket':
-      return `${head} is a socket but not a TCP one (a unix socket, say); propane serves HTTP on a TCP address and port. Fix: give the .socket unit ListenStream=ADDRESS:PORT.`;
+      return `${head} is a socket but not a TCP one of this network namespace (a unix socket, say, or one from outside a PrivateNetwork=yes service: propane checks it in /proc/self/net); propane serves HTTP on a TCP address and port. Fix: give the .socket unit ListenStream=ADDRESS:PORT, and do not set PrivateNetwork=yes on the service.`;
   }
 }
 

@@ -47,7 +47,7 @@ t.test('describeUnusableFd names each problem and its fix, and nothing for a lis
   t.match(describeUnusableFd(3, { kind: 'not_socket', target: '/dev/null' }), /^fd 3 from LISTEN_FDS=1 is not a socket \(it is \/dev\/null\)\. Fix: /);
   t.match(describeUnusableFd(3, { kind: 'tcp_not_listening', state: 'ESTABLISHED' }), /state ESTABLISHED\): a \.socket unit with Accept=yes .+ Fix: set Accept=no/);
   t.match(describeUnusableFd(3, { kind: 'udp' }), /UDP socket.+Fix: use ListenStream= instead of ListenDatagram=/);
-  t.match(describeUnusableFd(3, { kind: 'other_socket' }), /not a TCP one.+Fix: give the \.socket unit ListenStream=ADDRESS:PORT\.$/);
+  t.match(describeUnusableFd(3, { kind: 'other_socket' }), /not a TCP one of this network namespace.+PrivateNetwork=yes.+Fix: give the \.socket unit ListenStream=ADDRESS:PORT, and do not set PrivateNetwork=yes on the service\.$/);
 });
 
 const AT = { address: '127.0.0.1', port: 3000 };
