@@ -28,6 +28,7 @@ export class InheritedSocket implements SocketHandover {
   readonly address: string;
   readonly port: number;
   #handle: TcpHandle | null;
+  readonly #sentTo = new WeakSet<WorkerProcess>();
 
   private constructor(handle: InheritedHandle, address: string, port: number) {
     this.#handle = handle;
@@ -52,9 +53,13 @@ export class InheritedSocket implements SocketHandover {
   /** Nothing to bind: the service manager did. */
   async open(): Promise<void> {}
 
-  /** The worker is ready to listen: it gets the socket. After close(), nothing: the node is stopping. */
+  /**
+   * The worker is ready to listen: it gets the socket, once (a repeated request would pile up descriptors
+   * in the worker and handles queued here). After close(), nothing: the node is stopping.
+   */
   onRequest(wp: WorkerProcess): void {
-    if (this.#handle === null) return;
+    if (this.#handle === null || this.#sentTo.has(wp)) return;
+    this.#sentTo.add(wp);
     wp.sendWithHandle({ type: 'listener_socket', schema_version: IPC_SCHEMA_VERSION, socket: INHERITED_SOCKET_ID, adopted: false }, this.#handle);
   }
 
