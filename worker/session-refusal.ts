@@ -35,10 +35,10 @@ export interface RefusalHandshake {
  * MAX_REFUSED_HEAD_BYTES, is answered as it stands (fresh ids), so a client
  * that sent anything gets the 503; one that sent nothing is cut. Those
  * times (a TLS handshake's, then the head's, then the linger's) are checked
- * by the timeout sweep (`expire`), so a refusal sets no timer of its own. Every refusal is counted; the log
- * gets one `backpressure` line per reason per window, carrying the ids of
- * the refused request once its head is read (none when the client closes or
- * times out without sending one).
+ * by the timeout sweep (`expire`), so a refusal sets no timer of its own.
+ * Every refusal is counted; the log gets one `backpressure` line per reason
+ * per window, carrying the ids of the refused request once it is answered
+ * (none when the client closes, or sends nothing, before it is).
  */
 export class SessionRefusal {
   readonly #headerMs: number;
