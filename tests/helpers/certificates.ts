@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTools } from './debian-tools.js';
+import { requireTools, type ToolTest } from './debian-tools.js';
 import { tempDir } from './temp.js';
 
 /**
@@ -41,19 +41,13 @@ export interface TestCertificates {
   garbage: string;
 }
 
-interface TestLike {
-  plan(n: number, comment?: string): void;
-  fail(msg: string): unknown;
-  teardown(fn: () => unknown): void;
-}
-
 /** True when the openssl command line is installed (else the test is skipped loudly, or fails on CI). */
-export function requireOpenssl(t: TestLike): boolean {
+export function requireOpenssl(t: ToolTest): boolean {
   return requireTools(t, [['openssl', 'openssl']], 'the TLS tests (they make their certificates with it)');
 }
 
 /** Makes every certificate above in a fresh directory of `t`. */
-export function makeCertificates(t: TestLike): TestCertificates {
+export function makeCertificates(t: ToolTest): TestCertificates {
   const dir = tempDir(t);
   const at = (name: string): string => join(dir, name);
   const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -5,9 +5,15 @@ import { spawnSync } from 'node:child_process';
  * installs them): where one is, and a loud skip, or a failure on CI, when it is missing.
  */
 
-interface TestLike {
+/** What requireTools needs of a tap test: plan(0) skips it, fail() fails it on CI. */
+export interface SkippableTest {
   plan(n: number, comment?: string): void;
   fail(msg: string): unknown;
+}
+
+/** A SkippableTest that also cleans up what its helper starts or makes. */
+export interface ToolTest extends SkippableTest {
+  teardown(fn: () => unknown): void;
 }
 
 /** The binary's path on PATH, or null. */
@@ -21,7 +27,7 @@ export function which(binary: string): string | null {
  * skipped with a loud message naming the packages, or fails when CI is
  * "true": CI must run every test. `what` names the tests that need them.
  */
-export function requireTools(t: TestLike, tools: ReadonlyArray<readonly [string, string]>, what: string): boolean {
+export function requireTools(t: SkippableTest, tools: ReadonlyArray<readonly [string, string]>, what: string): boolean {
   const missing = [...new Set(tools.filter(([bin]) => !which(bin)).map(([, pkg]) => pkg))];
   if (missing.length === 0) return true;
   const msg = `Debian package${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} not installed: ${what} cannot run`;

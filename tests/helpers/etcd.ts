@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTools, which } from './debian-tools.js';
+import { requireTools, which, type ToolTest } from './debian-tools.js';
 import { freePort } from './ports.js';
 import { killOnExit } from './processes.js';
 import { startPropane, type PropaneNode } from './propane.js';
@@ -16,12 +16,6 @@ import { sleep, within } from './wait.js';
  * not die. Nothing else in the suite needs etcd.
  */
 
-interface TestLike {
-  teardown(fn: () => unknown): void;
-  plan(n: number, comment?: string): void;
-  fail(msg: string): unknown;
-}
-
 export function etcdBinary(): string | null {
   return which('etcd');
 }
@@ -32,7 +26,7 @@ export function etcdBinary(): string | null {
  * test is skipped with a loud message, or fails when CI is "true": CI must
  * run the membership tests.
  */
-export function requireEtcd(t: TestLike): boolean {
+export function requireEtcd(t: ToolTest): boolean {
   return requireTools(t, [['etcd', 'etcd-server'], ['etcdctl', 'etcd-client']], 'the etcd membership tests');
 }
 
@@ -150,7 +144,7 @@ export class EtcdCluster {
 }
 
 /** Starts an etcd cluster of `size` members on loopback; teardown kills them and removes their data dirs. */
-export async function startEtcd(t: TestLike, size = 1): Promise<EtcdCluster> {
+export async function startEtcd(t: ToolTest, size = 1): Promise<EtcdCluster> {
   const specs: MemberSpec[] = [];
   for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort() });
   const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
@@ -184,7 +178,7 @@ export function etcdctl(endpoints: string[], args: string[]): { code: number | n
 type NodeExtra = { expectedNodes?: number; quorumReadiness?: boolean; clusterName?: string; leaseSeconds?: number };
 
 /** Starts one propane node per entry of `workers` (its worker count), with ids node-a, node-b, ..., all measuring their membership from `etcd` alike. */
-export async function startEtcdNodes(t: TestLike, etcd: EtcdCluster, workers: number[], extra: NodeExtra = {}): Promise<PropaneNode[]> {
+export async function startEtcdNodes(t: ToolTest, etcd: EtcdCluster, workers: number[], extra: NodeExtra = {}): Promise<PropaneNode[]> {
   const nodes: PropaneNode[] = [];
   for (const [i, n] of workers.entries()) nodes.push(await startPropane(t, { workers: n, config: etcdNodeConfig(etcd.endpoints, `node-${String.fromCharCode(97 + i)}`, extra) }));
   return nodes;

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTools } from './debian-tools.js';
+import { requireTools, type ToolTest } from './debian-tools.js';
 import { httpGet } from './http.js';
 import { killOnExit } from './processes.js';
 import { within } from './wait.js';
@@ -14,14 +14,8 @@ import { within } from './wait.js';
  * config. Teardown stops it and removes the dir.
  */
 
-interface TestLike {
-  teardown(fn: () => unknown): void;
-  plan(n: number, comment?: string): void;
-  fail(msg: string): unknown;
-}
-
 /** True when promtool and prometheus (Debian's prometheus package) are installed; else a loud skip, or a failure on CI. */
-export function requirePrometheus(t: TestLike): boolean {
+export function requirePrometheus(t: ToolTest): boolean {
   return requireTools(t, [['promtool', 'prometheus'], ['prometheus', 'prometheus']], 'the Prometheus tests');
 }
 
@@ -70,7 +64,7 @@ export class PrometheusServer {
 const LISTENING = /msg="Listening on" address=127\.0\.0\.1:(\d+)/;
 
 /** Starts Prometheus with `config` (YAML text; relative paths are relative to a temp dir) for `t`. */
-export async function startPrometheus(t: TestLike, config: string): Promise<PrometheusServer> {
+export async function startPrometheus(t: ToolTest, config: string): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'propane-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { requireTools } from './debian-tools.js';
+import { requireTools, type ToolTest } from './debian-tools.js';
 import { httpGet, type HttpReply } from './http.js';
 import { freePort } from './ports.js';
 import { nodeCommand } from './processes.js';
@@ -15,14 +15,8 @@ import { pollUntil } from './wait.js';
  * environment only PATH, HOME and what `-E` passes.
  */
 
-interface TestLike {
-  plan(n: number, comment?: string): void;
-  fail(msg: string): unknown;
-  teardown(fn: () => unknown): void;
-}
-
 /** True when systemd-socket-activate is installed; otherwise a loud skip (a failure on CI). */
-export function requireSocketActivate(t: TestLike): boolean {
+export function requireSocketActivate(t: ToolTest): boolean {
   return requireTools(t, [['systemd-socket-activate', 'systemd']], 'the socket activation tests');
 }
 
@@ -40,7 +34,7 @@ export interface ActivateOptions extends Omit<StartOptions, 'port' | 'launcher' 
  * tool runs nothing before a connection comes): `port` is the first address's.
  * The test's teardown stops it and checks that no process of it is left.
  */
-export async function startUnderSocketActivate(t: TestLike, opts: ActivateOptions = {}): Promise<{ node: PropaneNode; port: number }> {
+export async function startUnderSocketActivate(t: ToolTest, opts: ActivateOptions = {}): Promise<{ node: PropaneNode; port: number }> {
   const port = await freePort();
   const listen = opts.listen ?? [`127.0.0.1:${port}`];
   const flags = [
@@ -62,7 +56,7 @@ export async function startUnderSocketActivate(t: TestLike, opts: ActivateOption
  * request, and waits until every slot is ready; resolves with that first
  * reply (the connection that started it, queued meanwhile).
  */
-export async function startSocketActivated(t: TestLike, opts: ActivateOptions = {}): Promise<{ node: PropaneNode; port: number; first: HttpReply }> {
+export async function startSocketActivated(t: ToolTest, opts: ActivateOptions = {}): Promise<{ node: PropaneNode; port: number; first: HttpReply }> {
   const { node, port } = await startUnderSocketActivate(t, opts);
   const first = await httpGet(port, '/', { timeoutMs: 20_000 });
   await waitServing(node, { workers: opts.workers ?? 1 });
