@@ -109,18 +109,14 @@ export class SessionRefusal {
 
   #readHead(conn: Conn, socket: Socket): void {
     let head = '';
-    const giveUp = (): void => {
-      socket.off('data', onData);
-      this.#partial.delete(conn);
-      this.#answerRequest(conn, socket, {}, true);
-    };
     const onData = (chunk: Buffer): void => {
       const searched = head.length;
       head += chunk.toString('latin1');
       const end = headEnd(head, searched);
       if (end < 0) {
-        if (head.length > MAX_REFUSED_HEAD_BYTES) giveUp();
-        else this.#partial.set(conn, giveUp);
+        if (head.length > MAX_REFUSED_HEAD_BYTES) return this.#giveUp(conn, socket, onData);
+        // Made only for a head that arrives in pieces: most come whole, and their refusal allocates nothing more.
+        if (!this.#partial.has(conn)) this.#partial.set(conn, () => this.#giveUp(conn, socket, onData));
         return;
       }
       socket.off('data', onData);
@@ -129,6 +125,13 @@ export class SessionRefusal {
       this.#answerRequest(conn, socket, echoed, end < head.length || announcesBody);
     };
     socket.on('data', onData);
+  }
+
+  /** Answers a head that did not end in time or in MAX_REFUSED_HEAD_BYTES, as it stands; the client may still be sending. */
+  #giveUp(conn: Conn, socket: Socket, onData: (chunk: Buffer) => void): void {
+    socket.off('data', onData);
+    this.#partial.delete(conn);
+    this.#answerRequest(conn, socket, {}, true);
   }
 
   /** Logs the pending line with the request's ids, and answers (`mayStillSend`: bytes may follow what was read). */
